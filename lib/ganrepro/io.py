@@ -86,3 +86,23 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"cannot serialise {type(obj).__name__} to JSON")
+
+
+@contextlib.contextmanager
+def open_log(path: str | os.PathLike | None) -> Iterator[Any]:
+    """A job's log file (stderr when no path); an exception is written to it before it propagates,
+    so the log a rule names always says why the job failed."""
+    import sys
+    import traceback
+
+    if path is None:
+        yield sys.stderr
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", buffering=1) as log:
+        try:
+            yield log
+        except BaseException as err:
+            log.write(f"ERROR: {err}\n")
+            traceback.print_exc(file=log)
+            raise

@@ -1,0 +1,30 @@
+# ganrepro: GAN experiments from config.yaml to an HTML report.
+#   snakemake --cores 8                                  # the full reproduction (GPU-sized)
+#   snakemake --cores 2 --configfile configs/quick.yaml  # the same chain, minutes on a CPU
+#   snakemake --report results/report.html               # after a run: tables, plots, grids
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+# config.yaml unless --configfile names another full config (Snakemake would otherwise merge
+# the two, and configs/quick.yaml would inherit the full experiments).
+if not workflow.config_settings.configfiles:
+
+    configfile: "config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+include: "rules/train.smk"
+include: "rules/evaluate.smk"
+include: "rules/report.smk"
+
+
+report: "report/workflow.rst"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

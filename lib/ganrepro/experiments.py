@@ -1,0 +1,90 @@
+"""Expand the experiments of a config into runs, each identified by its resolved settings.
+
+An experiment is a base of training settings, an optional grid (each key a list of values: the
+runs are their Cartesian product) and a list of seeds. A run's name says where it comes from
+and ends with a hash of everything that determines its result (training settings, seed and the
+dataset definition), so an edited experiment produces new runs and an unchanged one keeps its
+cached files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ganrepro.train import TrainSettings
+
+# Keys of an experiment that are not training settings.
+EXPERIMENT_KEYS = ("description", "dataset", "seeds", "grid")
+# Short names for grid keys in run names.
+_ABBREV = {"batch_size": "bs", "latent_dim": "z", "width": "w", "lr_schedule": "sched"}
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str
+    experiment: str
+    dataset: str
+    seed: int
+    grid: dict[str, Any]  # this run's coordinates in its experiment's grid
+    settings: dict[str, Any]  # resolved TrainSettings as a plain dict
+
+    @property
+    def train_settings(self) -> TrainSettings:
+        return TrainSettings.from_dict(self.settings)
+
+
+def settings_hash(obj: Any, length: int = 8) -> str:
+    blob = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:length]
+
+
+def _slug(value: Any) -> str:
+    text = format(value, "g") if isinstance(value, float) else str(value)
+    return "".join(c if c.isalnum() or c in ".-" else "_" for c in text)
+
+
+def expand_experiment(name: str, exp: dict[str, Any], defaults: dict[str, Any],
+                      datasets: dict[str, Any]) -> list[Run]:
+    dataset = exp.get("dataset", defaults.get("dataset"))
+    if dataset not in datasets:
+        raise ValueError(f"experiments.{name}.dataset: unknown dataset {dataset!r}; "
+                         f"defined under datasets: {', '.join(sorted(datasets))}")
+    base = {k: v for k, v in {**defaults, **exp}.items() if k not in EXPERIMENT_KEYS}
+    grid = exp.get("grid") or {}
+    seeds = exp.get("seeds", defaults.get("seeds", [0]))
+    runs = []
+    for values in itertools.product(*grid.values()):
+        coords = dict(zip(grid, values, strict=True))
+        try:
+            settings = TrainSettings.from_dict({**base, **coords})
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"experiments.{name}: {err}") from err
+        resolved = _plain(settings)
+        for seed in seeds:
+            identity = {"settings": resolved, "seed": seed, "dataset": datasets[dataset]}
+            parts = [name, *(f"{_ABBREV.get(k, k)}{_slug(v)}" for k, v in coords.items()), f"s{seed}"]
+            runs.append(Run(name="-".join(parts) + "-" + settings_hash(identity), experiment=name,
+                            dataset=dataset, seed=seed, grid=coords, settings=resolved))
+    return runs
+
+
+def expand_runs(config: dict[str, Any]) -> dict[str, Run]:
+    """All runs of all experiments, by name, in config order."""
+    defaults = config.get("defaults", {})
+    runs: dict[str, Run] = {}
+    for name, exp in config["experiments"].items():
+        for run in expand_experiment(name, exp or {}, defaults, config["datasets"]):
+            runs[run.name] = run
+    return runs
+
+
+def _plain(settings: TrainSettings) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    d = asdict(settings)
+    d["eval_epochs"] = list(settings.checkpoint_epochs())
+    return d

@@ -1,0 +1,72 @@
+"""DCGAN (Radford et al. 2016) for 32x32 and 64x64 images.
+
+G: transposed convolutions from a 4x4 map, BatchNorm and ReLU, tanh output.
+D: strided convolutions, LeakyReLU(0.2), BatchNorm after the first layer, optional dropout.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from ganrepro.models.layers import DOutput, dcgan_init, n_upsamplings
+
+
+class Generator(nn.Module):
+    def __init__(self, latent_dim: int = 100, image_size: int = 32, channels: int = 3, width: int = 64):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.n_classes = 0
+        n = n_upsamplings(image_size)
+        ch = width * 2 ** (n - 1)
+        layers: list[nn.Module] = [
+            nn.ConvTranspose2d(latent_dim, ch, 4, 1, 0, bias=False),
+            nn.BatchNorm2d(ch),
+            nn.ReLU(True),
+        ]
+        for _ in range(n - 1):
+            layers += [
+                nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ch // 2),
+                nn.ReLU(True),
+            ]
+            ch //= 2
+        layers += [nn.ConvTranspose2d(ch, channels, 4, 2, 1, bias=False), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        self.apply(dcgan_init)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(z.view(z.shape[0], -1, 1, 1))
+
+
+class Discriminator(nn.Module):
+    def __init__(self, image_size: int = 32, channels: int = 3, width: int = 64, dropout: float = 0.0):
+        super().__init__()
+        self.n_classes = 0
+        n = n_upsamplings(image_size)
+        ch = width
+        layers: list[nn.Module] = [nn.Conv2d(channels, ch, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
+        for _ in range(n - 1):
+            layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch * 2), nn.LeakyReLU(0.2, True)]
+            if dropout > 0:
+                layers.append(nn.Dropout2d(dropout))
+            ch *= 2
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Conv2d(ch, 1, 4, 1, 0, bias=False)
+        self.apply(dcgan_init)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> DOutput:
+        h = self.body(x)
+        return DOutput(logits=self.head(h).flatten(), features=h.flatten(1))
+
+
+def build_generator(*, latent_dim: int, image_size: int, channels: int, width: int = 64,
+                    n_classes: int = 0, **_: object) -> Generator:
+    if n_classes:
+        raise ValueError("dcgan is unconditional; use a conditional model for labelled training")
+    return Generator(latent_dim=latent_dim, image_size=image_size, channels=channels, width=width)
+
+
+def build_discriminator(*, image_size: int, channels: int, width: int = 64, n_classes: int = 0,
+                        dropout: float = 0.0, **_: object) -> Discriminator:
+    return Discriminator(image_size=image_size, channels=channels, width=width, dropout=dropout)

@@ -1,0 +1,110 @@
+"""Tables of FID results: per run × epoch, per run, and per experiment with seeds aggregated.
+
+Every row carries its protocol (images generated, reference statistics, weights hash), so a number
+copied out of a table still says how it was produced.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+PROTOCOL_COLUMNS = ["n_generated", "reference", "weights_sha256", "fid_warnings"]
+
+
+def load_scores(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """One row per FID JSON file written by the fid rule."""
+    rows = []
+    for path in paths:
+        s = json.loads(Path(path).read_text())
+        p = s["protocol"]
+        ref = p["reference"]
+        rows.append({
+            "run": s["run"], "epoch": s["epoch"], "status": s["status"],
+            "fid": np.nan if s["fid"] is None else s["fid"],
+            "n_generated": p["n_generated"],
+            "reference": f"{ref['dataset']}:{ref['split']}[{ref['n_images']}]",
+            "weights_sha256": p["weights"]["sha256"][:12],
+            "fid_warnings": "; ".join(p.get("warnings", [])),
+        })
+    return pd.DataFrame(rows)
+
+
+def fid_by_epoch(scores: pd.DataFrame, runs: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """Scores joined with each run's experiment, seed, grid coordinates and main settings."""
+    meta = []
+    for name, r in runs.items():
+        s = r["settings"]
+        meta.append({"run": name, "experiment": r["experiment"], "dataset": r["dataset"], "seed": r["seed"],
+                     "model": s["model"], "loss": s["loss"], "lr_g": s["lr_g"] or s["lr"],
+                     "lr_d": s["lr_d"] or s["lr"], "batch_size": s["batch_size"],
+                     "grid": json.dumps(r["grid"], sort_keys=True)})
+    df = pd.DataFrame(meta).merge(scores, on="run", how="inner")
+    first = ["experiment", "run", "seed", "epoch", "fid", "status"]
+    return df[first + [c for c in df.columns if c not in first]].sort_values(["experiment", "run", "epoch"])
+
+
+def run_summary(by_epoch: pd.DataFrame) -> pd.DataFrame:
+    """Per run: final, best (and its epoch), mean and std of FID over the scored epochs."""
+    rows = []
+    for run, g in by_epoch.groupby("run", sort=False):
+        g = g.sort_values("epoch")
+        ok = g[g.status == "ok"]
+        diverged = (g.status != "ok").any()
+        last = g.iloc[-1]
+        rows.append({
+            "experiment": last.experiment, "run": run, "seed": last.seed, "grid": last.grid,
+            "model": last.model, "loss": last.loss, "lr_g": last.lr_g, "lr_d": last.lr_d,
+            "batch_size": last.batch_size,
+            "status": "diverged" if diverged else "ok",
+            "final_epoch": int(last.epoch),
+            "final_fid": float(last.fid) if last.status == "ok" else np.nan,
+            "best_fid": float(ok.fid.min()) if len(ok) else np.nan,
+            "best_epoch": int(ok.loc[ok.fid.idxmin(), "epoch"]) if len(ok) else np.nan,
+            "mean_fid": float(ok.fid.mean()) if len(ok) else np.nan,
+            "std_fid": float(ok.fid.std(ddof=1)) if len(ok) > 1 else np.nan,
+            "epochs_scored": len(g),
+            **{c: last[c] for c in PROTOCOL_COLUMNS},
+        })
+    return pd.DataFrame(rows)
+
+
+def _mean_std(values: pd.Series) -> str:
+    v = values.dropna()
+    if len(v) == 0:
+        return "n/a"
+    if len(v) == 1:
+        return f"{v.iloc[0]:.2f}"
+    return f"{v.mean():.2f} ± {v.std(ddof=1):.2f}"
+
+
+def experiment_table(summary: pd.DataFrame, experiment: str) -> pd.DataFrame:
+    """One experiment's runs: each seed's row, then a 'mean ± std' row per grid point across seeds
+    (diverged seeds are counted, not averaged)."""
+    sub = summary[summary.experiment == experiment]
+    grid_cols = sorted({k for g in sub.grid for k in json.loads(g)})
+    out = []
+    for grid, g in sub.groupby("grid", sort=False):
+        coords = json.loads(grid)
+        for _, r in g.iterrows():
+            out.append({**coords, "seed": str(r.seed), "status": r.status,
+                        "final_fid": _fmt(r.final_fid), "best_fid": _fmt(r.best_fid),
+                        "best_epoch": r.best_epoch, "run": r.run,
+                        **{c: r[c] for c in PROTOCOL_COLUMNS}})
+        if len(g) > 1:
+            n_div = int((g.status != "ok").sum())
+            out.append({**coords, "seed": f"mean ± std ({len(g) - n_div} seeds"
+                        + (f", {n_div} diverged)" if n_div else ")"),
+                        "status": "", "final_fid": _mean_std(g.final_fid), "best_fid": _mean_std(g.best_fid),
+                        "best_epoch": "", "run": "", **{c: g.iloc[0][c] for c in PROTOCOL_COLUMNS}})
+    df = pd.DataFrame(out)
+    return df[[*grid_cols, *[c for c in df.columns if c not in grid_cols]]] if len(df) else df
+
+
+def _fmt(x: float) -> str:
+    return "n/a" if pd.isna(x) else f"{x:.2f}"

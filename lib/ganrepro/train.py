@@ -1,0 +1,414 @@
+"""The training loop: one loop for every family, resumable, bitwise reproducible on CPU.
+
+What makes a run differ is data in ``TrainSettings`` (loss by name, optimiser, techniques);
+the loop never branches on the model's name. All state needed to continue (weights, optimisers,
+schedulers, EMA, every random generator, the position in the epoch, the losses so far) is saved
+atomically in ``state_dir/resume.pt``, so a killed job continues where it stopped and ends with
+the same numbers as one that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ganrepro import losses as L
+from ganrepro.data import ImageArrays, to_float
+from ganrepro.io import atomic_path, load_torch, save_torch
+from ganrepro.models import build_discriminator, build_generator
+
+LOSS_COLUMNS = ("epoch", "step", "d_loss", "g_loss", "d_real", "d_fake", "gp")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything that defines a training run (the run's identity is a hash of these + data)."""
+
+    model: str = "dcgan"
+    loss: str = "bce"
+    latent_dim: int = 100
+    width: int = 64
+    model_options: dict = field(default_factory=dict)  # family-specific, e.g. {"dropout": 0.3}
+    conditional: bool = False  # feed class labels to G and D (conditional families)
+    optimizer: str = "adam"  # adam | rmsprop
+    lr: float = 2e-4
+    lr_g: float | None = None  # TTUR: separate rates override lr
+    lr_d: float | None = None
+    beta1: float = 0.5
+    beta2: float = 0.999
+    batch_size: int = 128
+    epochs: int = 25
+    eval_epochs: tuple[int, ...] = ()  # epochs whose checkpoints are kept and scored
+    n_critic: int = 1  # D updates per G update
+    clip: float | None = None  # WGAN weight clipping
+    gp_weight: float = 0.0  # WGAN-GP gradient penalty weight
+    aux_weight: float = 1.0  # AC-GAN classification loss weight
+    feature_matching: bool = False  # G matches mean D features (Salimans et al.)
+    lr_schedule: str = "constant"  # constant | linear | cosine
+    lr_floor: float = 0.0  # final lr as a fraction of the initial one
+    ema: float | None = None  # decay of an exponential moving average of G (used for sampling)
+    label_smoothing: float = 0.0  # one-sided: real target 1 - s
+    label_flip: float = 0.0  # probability of swapping a D target
+    instance_noise: float = 0.0  # std of Gaussian noise on D inputs, annealed linearly to 0
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainSettings:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown training settings {unknown}; known: {sorted(known)}")
+        d = dict(d)
+        if "eval_epochs" in d:
+            d["eval_epochs"] = tuple(d["eval_epochs"])
+        return cls(**d)
+
+    def checkpoint_epochs(self) -> tuple[int, ...]:
+        """Eval epochs, sorted, always including the last one."""
+        return tuple(sorted({*self.eval_epochs, self.epochs}))
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; the run cannot continue."""
+
+    def __init__(self, epoch: int, step: int, what: str):
+        super().__init__(
+            f"training diverged at epoch {epoch}, step {step}: {what}. Lower the learning rate, "
+            "change the loss or enable gradient penalty / spectral norm; the checkpoints of earlier "
+            "epochs are kept."
+        )
+        self.epoch, self.step = epoch, step
+
+
+class EMA:
+    """Exponential moving average of a model: ema <- decay * ema + (1 - decay) * param.
+
+    Buffers (BatchNorm running statistics) are copied, not averaged.
+    """
+
+    def __init__(self, model: nn.Module, decay: float):
+        self.decay = decay
+        self.model = copy.deepcopy(model).eval().requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        ema_p = list(self.model.parameters())
+        torch._foreach_lerp_(ema_p, [p.detach() for p in model.parameters()], 1.0 - self.decay)
+        for b_ema, b in zip(self.model.buffers(), model.buffers(), strict=True):
+            b_ema.copy_(b)
+
+
+def model_config(settings: TrainSettings, data: ImageArrays) -> dict[str, Any]:
+    """Arguments for the registry, stored in every checkpoint so G can be rebuilt from it alone."""
+    _, h, _, c = data.images.shape
+    n_classes = len(data.classes) if settings.conditional else 0
+    if settings.conditional and n_classes < 2:
+        raise ValueError(
+            f"conditional training needs a dataset with at least 2 classes, got {n_classes}; "
+            "set conditional: false or use a labelled dataset"
+        )
+    return dict(
+        model=settings.model, latent_dim=settings.latent_dim, image_size=h, channels=c,
+        width=settings.width, n_classes=n_classes, **settings.model_options,
+    )
+
+
+def _lr_lambda(settings: TrainSettings, total_steps: int):
+    floor = settings.lr_floor
+
+    def factor(step: int) -> float:
+        t = min(step / max(total_steps, 1), 1.0)
+        if settings.lr_schedule == "linear":
+            return 1.0 - (1.0 - floor) * t
+        if settings.lr_schedule == "cosine":
+            return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * t))
+        return 1.0
+
+    return factor
+
+
+def _optimizer(settings: TrainSettings, params, lr: float) -> torch.optim.Optimizer:
+    if settings.optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(settings.beta1, settings.beta2))
+    if settings.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    raise ValueError(f"unknown optimizer {settings.optimizer!r}; use adam or rmsprop")
+
+
+def _seeded(seed: int, *salt: int, device: torch.device | str = "cpu") -> torch.Generator:
+    g = torch.Generator(device=device)
+    g.manual_seed(int(np.random.SeedSequence([seed, *salt]).generate_state(1)[0]))
+    return g
+
+
+def fixed_noise(latent_dim: int, n: int, seed: int, n_classes: int = 0) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The same z (and labels, cycling through classes) at every checkpoint of a run."""
+    g = _seeded(seed, 1)
+    z = torch.randn(n, latent_dim, generator=g)
+    y = torch.arange(n) % n_classes if n_classes else None
+    return z, y
+
+
+class Trainer:
+    """Owns models, optimisers and random state of one run; ``run`` trains to the last epoch."""
+
+    def __init__(self, settings: TrainSettings, data: ImageArrays, *, seed: int, device: torch.device,
+                 state_dir: str | Path, log: TextIO = sys.stderr, save_every_seconds: float = 600.0):
+        self.s, self.seed, self.device, self.log = settings, seed, device, log
+        self.state_dir = Path(state_dir)
+        self.save_every_seconds = save_every_seconds
+        self.config = model_config(settings, data)
+        self.n = data.images.shape[0]
+        self.steps_per_epoch = self.n // settings.batch_size
+        if self.steps_per_epoch < 1:
+            raise ValueError(f"batch_size {settings.batch_size} is larger than the dataset ({self.n} images)")
+        # The dataset lives on the device as one uint8 tensor; batches are normalised there.
+        self.images = torch.from_numpy(data.images).to(device)
+        self.labels = torch.from_numpy(data.labels).to(device)
+
+        torch.manual_seed(seed)  # model initialisation
+        self.G = build_generator(**self.config).to(device)
+        self.D = build_discriminator(**self.config).to(device)
+        lr_g = settings.lr_g if settings.lr_g is not None else settings.lr
+        lr_d = settings.lr_d if settings.lr_d is not None else settings.lr
+        self.opt_g = _optimizer(settings, self.G.parameters(), lr_g)
+        self.opt_d = _optimizer(settings, self.D.parameters(), lr_d)
+        total = settings.epochs * self.steps_per_epoch
+        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, _lr_lambda(settings, total // settings.n_critic))
+        self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, _lr_lambda(settings, total))
+        self.ema = EMA(self.G, settings.ema) if settings.ema else None
+        self.noise = _seeded(seed, 2, device=device)  # z, fake labels, smoothing, flips, penalty
+        self.epoch, self.batch = 0, 0  # position: next batch to train
+        self.rows: list[tuple] = []
+        self._pending: list[torch.Tensor] = []
+
+    # -- state -------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {
+            "generator": self.G.state_dict(), "discriminator": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
+            "generator_ema": self.ema.model.state_dict() if self.ema else None,
+            "noise": self.noise.get_state(), "torch_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else None,
+            "epoch": self.epoch, "batch": self.batch, "rows": self.rows,
+            "settings": dataclasses.asdict(self.s), "seed": self.seed,
+        }
+
+    def load_state(self, st: dict[str, Any]) -> None:
+        if st["settings"] != dataclasses.asdict(self.s) or st["seed"] != self.seed:
+            raise ValueError("saved state belongs to different settings")
+        self.G.load_state_dict(st["generator"])
+        self.D.load_state_dict(st["discriminator"])
+        self.opt_g.load_state_dict(st["opt_g"])
+        self.opt_d.load_state_dict(st["opt_d"])
+        self.sched_g.load_state_dict(st["sched_g"])
+        self.sched_d.load_state_dict(st["sched_d"])
+        if self.ema:
+            self.ema.model.load_state_dict(st["generator_ema"])
+        self.noise.set_state(st["noise"])
+        torch.set_rng_state(st["torch_rng"])
+        if st["cuda_rng"] is not None:
+            torch.cuda.set_rng_state_all(st["cuda_rng"])
+        self.epoch, self.batch, self.rows = st["epoch"], st["batch"], list(st["rows"])
+
+    def try_resume(self, until: int) -> bool:
+        """Continue from the periodic save if it lies between the current position and ``until``."""
+        path = self.state_dir / "resume.pt"
+        if not path.exists():
+            return False
+        try:
+            st = load_torch(path, map_location=self.device)
+            if not (self.epoch, self.batch) < (st["epoch"], st["batch"]) <= (until, 0):
+                return False
+            self.load_state(st)  # checks the settings before it changes anything
+        except (RuntimeError, ValueError, KeyError) as err:
+            print(f"ignoring saved state {path}: {err}", file=self.log)
+            return False
+        print(f"resumed from {path} at epoch {self.epoch + 1}, batch {self.batch}", file=self.log)
+        return True
+
+    def save_state(self) -> None:
+        self._flush()
+        save_torch(self.state_dir / "resume.pt", self.state())
+
+    def checkpoint(self) -> dict[str, Any]:
+        """The full training state (so the next segment continues from it) plus what sampling
+        needs to rebuild G on its own."""
+        self._flush()
+        return {**self.state(), "status": "ok", "model_config": self.config}
+
+    def sampling_generator(self) -> nn.Module:
+        return self.ema.model if self.ema else self.G
+
+    # -- one step ----------------------------------------------------------------------------
+    def _d_inputs(self, x: torch.Tensor, step: int, total: int) -> torch.Tensor:
+        if self.s.instance_noise <= 0:
+            return x
+        sigma = self.s.instance_noise * max(0.0, 1.0 - step / total)
+        return x + sigma * torch.randn(x.shape, device=x.device, generator=self.noise)
+
+    def _targets(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        real = torch.full((n,), 1.0 - self.s.label_smoothing, device=self.device)
+        fake = torch.zeros(n, device=self.device)
+        if self.s.label_flip > 0:
+            flip = torch.rand(n, device=self.device, generator=self.noise) < self.s.label_flip
+            real, fake = torch.where(flip, fake, real), torch.where(flip, real, fake)
+        return real, fake
+
+    def _sample_z(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        z = torch.randn(n, self.s.latent_dim, device=self.device, generator=self.noise)
+        y = None
+        if self.config["n_classes"]:
+            y = torch.randint(self.config["n_classes"], (n,), device=self.device, generator=self.noise)
+        return z, y
+
+    def train_step(self, x: torch.Tensor, y: torch.Tensor | None, step: int, total: int) -> None:
+        s, n = self.s, x.shape[0]
+        z, yf = self._sample_z(n)
+        with torch.no_grad():
+            fake = self.G(z, yf)
+        out_r = self.D(self._d_inputs(x, step, total), y)
+        out_f = self.D(self._d_inputs(fake, step, total), yf)
+        rt, ft = self._targets(n)
+        d_loss = L.d_loss(s.loss, out_r.logits, out_f.logits, rt, ft)
+        gp = torch.zeros((), device=self.device)
+        if s.gp_weight > 0:
+            gp = L.gradient_penalty(lambda t: self.D(t, y).logits, x, fake, generator=self.noise)
+            d_loss = d_loss + s.gp_weight * gp
+        if out_r.class_logits is not None:
+            d_loss = d_loss + s.aux_weight * (F.cross_entropy(out_r.class_logits, y) + F.cross_entropy(out_f.class_logits, yf))
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+        self.sched_d.step()
+        if s.clip is not None:
+            with torch.no_grad():
+                for p in self.D.parameters():
+                    p.clamp_(-s.clip, s.clip)
+
+        g_loss = torch.full((), float("nan"), device=self.device)
+        if (step + 1) % s.n_critic == 0:
+            z, yf = self._sample_z(n)
+            fake = self.G(z, yf)
+            out_g = self.D(self._d_inputs(fake, step, total), yf)
+            if s.feature_matching:
+                g_loss = F.mse_loss(out_g.features.mean(0), out_r.features.detach().mean(0))
+            else:
+                g_loss = L.g_loss(s.loss, out_g.logits)
+            if out_g.class_logits is not None:
+                g_loss = g_loss + s.aux_weight * F.cross_entropy(out_g.class_logits, yf)
+            self.opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            self.opt_g.step()
+            self.sched_g.step()
+            if self.ema:
+                self.ema.update(self.G)
+        # Kept on the device: reading them every step would sync the host with the GPU.
+        self._pending.append(torch.stack([
+            d_loss.detach(), g_loss.detach(), out_r.logits.detach().mean(), out_f.logits.detach().mean(), gp.detach(),
+        ]))
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        values = torch.stack(self._pending).cpu().tolist()
+        first = len(self.rows)
+        self._pending.clear()
+        for i, v in enumerate(values):
+            step = first + i
+            self.rows.append((step // self.steps_per_epoch + 1, step, *v))
+            d, g = v[0], v[1]
+            if not math.isfinite(d) or math.isinf(g):
+                raise TrainingDiverged(step // self.steps_per_epoch + 1, step, f"d_loss={d}, g_loss={g}")
+
+    # -- the loop ----------------------------------------------------------------------------
+    def run(self, until: int | None = None, on_checkpoint=None, log_every: int = 50) -> None:
+        """Train up to epoch ``until`` (default: the last); call ``on_checkpoint(epoch)`` after
+        each checkpoint epoch."""
+        s = self.s
+        until = s.epochs if until is None else until
+        total = s.epochs * self.steps_per_epoch
+        last_save = time.monotonic()
+        keep = set(s.checkpoint_epochs())
+        while self.epoch < until:
+            self.G.train()
+            self.D.train()
+            perm = torch.randperm(self.n, generator=_seeded(self.seed, 3, self.epoch)).to(self.device)
+            t0, b0 = time.monotonic(), self.batch
+            while self.batch < self.steps_per_epoch:
+                idx = perm[self.batch * s.batch_size:(self.batch + 1) * s.batch_size]
+                step = self.epoch * self.steps_per_epoch + self.batch
+                x = to_float(self.images[idx])
+                y = self.labels[idx] if self.config["n_classes"] else None
+                self.train_step(x, y, step, total)
+                self.batch += 1
+                if self.batch % log_every == 0 or self.batch == self.steps_per_epoch:
+                    self._flush()
+                    self._progress(t0, b0)
+                    if time.monotonic() - last_save > self.save_every_seconds:
+                        self.save_state()
+                        last_save = time.monotonic()
+            self.epoch, self.batch = self.epoch + 1, 0
+            self._flush()
+            if self.epoch in keep and on_checkpoint is not None:
+                on_checkpoint(self.epoch)
+            self.save_state()
+            last_save = time.monotonic()
+
+    def _progress(self, t0: float, b0: int) -> None:
+        done = self.batch / self.steps_per_epoch
+        bar = "#" * int(20 * done) + "." * (20 - int(20 * done))
+        rate = (self.batch - b0) * self.s.batch_size / max(time.monotonic() - t0, 1e-9)
+        _, _, d, g, *_ = self.rows[-1]
+        g_last = next((r[3] for r in reversed(self.rows) if not math.isnan(r[3])), float("nan"))
+        print(f"epoch {self.epoch + 1}/{self.s.epochs} [{bar}] {self.batch}/{self.steps_per_epoch} "
+              f"d_loss={d:.4f} g_loss={g_last:.4f} {rate:.0f} img/s", file=self.log, flush=True)
+
+
+def write_losses_csv(path: str | Path, rows: Sequence[tuple]) -> None:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(LOSS_COLUMNS)
+        w.writerows(rows)
+
+
+def load_generator(checkpoint: dict[str, Any] | str | Path, device: torch.device | str = "cpu",
+                   use_ema: bool = True) -> nn.Module:
+    """Rebuild G from a checkpoint (path or loaded dict) in eval mode; EMA weights when present."""
+    ckpt = load_torch(checkpoint, map_location=device) if isinstance(checkpoint, (str, Path)) else checkpoint
+    if ckpt.get("status") != "ok":
+        raise ValueError(f"checkpoint has status {ckpt.get('status')!r}: {ckpt.get('message', '')}")
+    G = build_generator(**ckpt["model_config"]).to(device)
+    weights = ckpt["generator_ema"] if use_ema and ckpt.get("generator_ema") is not None else ckpt["generator"]
+    G.load_state_dict(weights)
+    return G.eval()
+
+
+@torch.no_grad()
+def generate(G: nn.Module, n: int, *, seed: int, batch_size: int = 500,
+             device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor | None]:
+    """n images as NCHW floats in [-1, 1] on the CPU, labels balanced over classes when G is
+    conditional; the same seed gives the same images whatever the batch size."""
+    g = _seeded(seed, 4)
+    latent = G.latent_dim
+    z = torch.randn(n, latent, generator=g)
+    n_classes = getattr(G, "n_classes", 0)
+    y = torch.arange(n) % n_classes if n_classes else None
+    out = []
+    for i in range(0, n, batch_size):
+        yb = y[i:i + batch_size].to(device) if y is not None else None
+        out.append(G(z[i:i + batch_size].to(device), yb).float().cpu())
+    return torch.cat(out), y

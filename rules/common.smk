@@ -1,0 +1,116 @@
+# Config validation, run expansion and every output path, in one place.
+import sys
+from pathlib import Path
+
+import jsonschema
+import yaml
+from snakemake.utils import validate
+
+sys.path.insert(0, str(Path(workflow.basedir) / "lib"))  # the package, also without pip install -e
+from ganrepro.experiments import expand_runs
+from ganrepro.metrics.fid import FID_WEIGHTS_FILENAME
+
+SCHEMA = Path(workflow.basedir) / "schemas" / "config.schema.yaml"
+validate(config, str(SCHEMA))  # fills in defaults; an unknown key or bad value stops here
+
+
+def _validate_runs(runs):
+    """Grid values are validated after expansion, where each run's settings are whole."""
+    schema = yaml.safe_load(SCHEMA.read_text())
+    settings_schema = {**schema["$defs"]["settings"], "$defs": schema["$defs"]}
+    for run in runs.values():
+        try:
+            jsonschema.validate(run.settings, settings_schema)
+        except jsonschema.ValidationError as err:
+            key = ".".join(str(p) for p in err.absolute_path)
+            raise ValueError(f"config: experiments.{run.experiment} (run {run.name}): "
+                             f"setting {key!r}: {err.message}") from None
+
+
+try:
+    RUNS = expand_runs(config)
+except ValueError as err:
+    raise ValueError(f"config: {err}") from None
+_validate_runs(RUNS)
+
+R = config["results"]
+LIB = Path(workflow.basedir) / "lib" / "ganrepro"
+FID = config["fid"]
+REF_SPLIT = FID["reference_split"]
+
+
+def code(*modules):
+    """Library modules a rule depends on: editing one re-runs the jobs that use it."""
+    return [str(LIB / m) for m in ("__init__.py", "io.py", *modules)]
+
+
+def epochs(run):
+    return RUNS[run].settings["eval_epochs"]
+
+
+def dataset_of(run):
+    return RUNS[run].dataset
+
+
+def data_path(dataset, split):
+    return f"{R}/data/{dataset}/{split}.npz"
+
+
+def weights_path():
+    return f"{R}/weights/{FID_WEIGHTS_FILENAME}"
+
+
+def ref_name(dataset):
+    n = FID.get("reference_images")
+    return f"{dataset}-{REF_SPLIT}-n{n if n else 'all'}"
+
+
+def ref_stats_path(dataset):
+    return f"{R}/fid_ref/{ref_name(dataset)}.npz"
+
+
+def run_dir(run):
+    return f"{R}/runs/{run}"
+
+
+def checkpoint_path(run, epoch):
+    return f"{R}/runs/{run}/checkpoints/epoch{int(epoch):04d}.pt"
+
+
+def fid_path(run, epoch):
+    return f"{R}/runs/{run}/fid/epoch{int(epoch):04d}.json"
+
+
+def previous_epoch(run, epoch):
+    """The checkpoint a training segment continues from (None for the first)."""
+    earlier = [e for e in epochs(run) if e < int(epoch)]
+    return max(earlier) if earlier else None
+
+
+def all_fid_files():
+    return [fid_path(run, e) for run in RUNS for e in epochs(run)]
+
+
+def final_losses_files():
+    return [f"{R}/runs/{run}/losses/epoch{max(epochs(run)):04d}.csv" for run in RUNS]
+
+
+EXPERIMENTS = list(config["experiments"])
+
+
+def all_targets():
+    return [
+        f"{R}/tables/fid_by_epoch.csv",
+        f"{R}/tables/fid_summary.csv",
+        f"{R}/plots/fid_vs_epoch.png",
+        *expand(f"{R}/tables/experiments/{{exp}}.csv", exp=EXPERIMENTS),
+        *expand(f"{R}/plots/losses/{{exp}}.png", exp=EXPERIMENTS),
+        *[f"{R}/runs/{run}/samples/epoch{max(epochs(run)):04d}.png" for run in RUNS],
+    ]
+
+
+wildcard_constraints:
+    run="[A-Za-z0-9_.-]+",
+    epoch=r"\d{4}",
+    dataset="[A-Za-z0-9_]+",
+    split="train|test",

@@ -1,0 +1,108 @@
+# Samples → Inception pool3 features → FID against the reference split's statistics. Features
+# are cached files, so every metric computed from them (FID now, KID later) reuses one pass.
+
+
+rule sample:
+    input:
+        checkpoint=f"{R}/runs/{{run}}/checkpoints/epoch{{epoch}}.pt",
+        code=code("data.py", "train.py", "models/__init__.py", "models/layers.py", "models/dcgan.py"),
+    output:
+        samples=f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",
+        grid=report(
+            f"{R}/runs/{{run}}/samples/epoch{{epoch}}.png",
+            caption="../report/samples.rst",
+            category="Samples",
+            subcategory=lambda w: RUNS[w.run].experiment,
+            labels=lambda w: {"run": w.run, "epoch": str(int(w.epoch))},
+        ),
+    params:
+        n=FID["generated_images"],
+        seed=FID["sample_seed"],
+        grid_images=config.get("sampling", {}).get("grid_images", 64),
+        device=config["device"],
+    threads: config["threads"]
+    resources:
+        runtime=lambda w, attempt: 30 * attempt,
+    log:
+        f"{R}/logs/sample/{{run}}/epoch{{epoch}}.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/sample.py"
+
+
+rule sample_features:
+    input:
+        images=f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",
+        weights=weights_path(),
+        code=code("metrics/fid.py", "device.py"),
+    output:
+        features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
+    params:
+        batch_size=FID["batch_size"],
+        device=config["device"],
+        max_images=None,
+    threads: config["threads"]
+    resources:
+        runtime=lambda w, attempt: 60 * attempt,
+    log:
+        f"{R}/logs/features/{{run}}/epoch{{epoch}}.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/features.py"
+
+
+rule reference_features:
+    input:
+        images=lambda w: data_path(w.dataset, w.split),
+        weights=weights_path(),
+        code=code("metrics/fid.py", "device.py"),
+    output:
+        features=f"{R}/fid_ref/{{dataset}}-{{split}}-n{{n}}.features.npz",
+    params:
+        batch_size=FID["batch_size"],
+        device=config["device"],
+        max_images=lambda w: None if w.n == "all" else int(w.n),
+    threads: config["threads"]
+    resources:
+        runtime=lambda w, attempt: 120 * attempt,
+    log:
+        f"{R}/logs/features/reference/{{dataset}}-{{split}}-n{{n}}.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/features.py"
+
+
+rule reference_statistics:
+    input:
+        features=f"{R}/fid_ref/{{dataset}}-{{split}}-n{{n}}.features.npz",
+    output:
+        stats=f"{R}/fid_ref/{{dataset}}-{{split}}-n{{n}}.npz",
+    log:
+        f"{R}/logs/fid_ref/{{dataset}}-{{split}}-n{{n}}.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/reference_statistics.py"
+
+
+rule fid:
+    input:
+        features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
+        reference=lambda w: ref_stats_path(dataset_of(w.run)),
+        weights=weights_path(),
+    output:
+        score=f"{R}/runs/{{run}}/fid/epoch{{epoch}}.json",
+    params:
+        run=lambda w: w.run,
+        epoch=lambda w: int(w.epoch),
+        dataset=lambda w: {"name": dataset_of(w.run), **config["datasets"][dataset_of(w.run)]},
+        reference_split=REF_SPLIT,
+    log:
+        f"{R}/logs/fid/{{run}}/epoch{{epoch}}.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/fid.py"

@@ -1,0 +1,37 @@
+# Training runs in segments, one job per checkpoint epoch: the job for epoch e continues from
+# the full training state saved in the checkpoint of the previous eval epoch. A failure or a
+# preemption therefore never loses a finished checkpoint, and within a segment the job resumes
+# from <run>/.train/resume.pt, saved every few minutes.
+
+
+def _previous_checkpoint(w):
+    prev = previous_epoch(w.run, w.epoch)
+    return [checkpoint_path(w.run, prev)] if prev else []
+
+
+rule train:
+    input:
+        data=lambda w: data_path(dataset_of(w.run), "train"),
+        previous=_previous_checkpoint,
+        code=code("data.py", "train.py", "losses.py", "models/__init__.py", "models/layers.py",
+                  "models/dcgan.py"),
+    output:
+        checkpoint=f"{R}/runs/{{run}}/checkpoints/epoch{{epoch}}.pt",
+        losses=f"{R}/runs/{{run}}/losses/epoch{{epoch}}.csv",
+        grid=f"{R}/runs/{{run}}/grids/epoch{{epoch}}.png",
+    params:
+        settings=lambda w: RUNS[w.run].settings,
+        seed=lambda w: RUNS[w.run].seed,
+        epoch=lambda w: int(w.epoch),
+        state_dir=lambda w: f"{run_dir(w.run)}/.train",
+        device=config["device"],
+    threads: config["threads"]
+    resources:
+        runtime=lambda w, attempt: 120 * attempt,
+        mem_mb=lambda w, attempt: 8000 * attempt,
+    log:
+        f"{R}/logs/train/{{run}}/epoch{{epoch}}.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/train.py"

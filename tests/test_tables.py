@@ -1,0 +1,63 @@
+"""Tables computed from score files, checked against numpy on the same numbers."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ganrepro.tables import experiment_table, fid_by_epoch, load_scores, run_summary
+
+FIDS = {  # run -> FID per epoch (None: diverged)
+    "a-s0": {1: 80.0, 2: 60.0, 3: 65.0},
+    "a-s1": {1: 90.0, 2: 70.0, 3: 50.0},
+    "a-s2": {1: 85.0, 2: None, 3: None},
+}
+
+
+def write_scores(tmp_path):
+    paths = []
+    for run, fids in FIDS.items():
+        for epoch, fid in fids.items():
+            p = tmp_path / f"{run}-{epoch}.json"
+            p.write_text(json.dumps({
+                "run": run, "epoch": epoch, "fid": fid, "status": "ok" if fid is not None else "diverged",
+                "protocol": {"n_generated": 100, "reference": {"dataset": "toy", "split": "test", "n_images": 200},
+                             "weights": {"sha256": "f" * 64}, "warnings": ["n < 2048"]},
+            }))
+            paths.append(p)
+    return paths
+
+
+RUNS = {run: {"experiment": "a", "seed": int(run[-1]), "grid": {"lr": 0.0002}, "dataset": "toy",
+              "settings": {"model": "dcgan", "loss": "bce", "lr": 2e-4, "lr_g": None, "lr_d": None,
+                           "batch_size": 64}} for run in FIDS}
+
+
+@pytest.fixture
+def summary(tmp_path):
+    return run_summary(fid_by_epoch(load_scores(write_scores(tmp_path)), RUNS))
+
+
+def test_run_summary_matches_numpy(summary):
+    s0 = summary.set_index("run").loc["a-s0"]
+    values = np.array([80.0, 60.0, 65.0])
+    assert s0.final_fid == 65.0 and s0.best_fid == 60.0 and s0.best_epoch == 2
+    assert s0.mean_fid == pytest.approx(values.mean())
+    assert s0.std_fid == pytest.approx(values.std(ddof=1))
+    assert s0.reference == "toy:test[200]" and s0.n_generated == 100
+
+
+def test_diverged_run_is_marked_and_has_no_final_fid(summary):
+    s2 = summary.set_index("run").loc["a-s2"]
+    assert s2.status == "diverged" and pd.isna(s2.final_fid) and s2.best_fid == 85.0
+
+
+def test_experiment_table_adds_mean_and_std_across_seeds(summary):
+    table = experiment_table(summary, "a")
+    assert list(table.seed[:3]) == ["0", "1", "2"]
+    agg = table.iloc[3]
+    assert agg.seed == "mean ± std (2 seeds, 1 diverged)"
+    finals = np.array([65.0, 50.0])
+    assert agg.final_fid == f"{finals.mean():.2f} ± {finals.std(ddof=1):.2f}"
+    assert "lr" in table.columns and table.columns[0] == "lr"

@@ -1,0 +1,151 @@
+"""The training loop: reproducible, resumable bit for bit, EMA and techniques as configured."""
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+from ganrepro import losses as L
+from ganrepro.data import ImageArrays
+from ganrepro.train import EMA, Trainer, TrainingDiverged, TrainSettings, generate, load_generator
+
+TINY = dict(latent_dim=8, width=8, batch_size=16, epochs=2, eval_epochs=(1, 2))
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(64, 32, 32, 3), dtype=np.uint8)
+    return ImageArrays(images=images, labels=np.arange(64) % 2, classes=["a", "b"])
+
+
+def trainer(data, tmp_path, **settings):
+    return Trainer(TrainSettings(**{**TINY, **settings}), data, seed=3, device=torch.device("cpu"),
+                   state_dir=tmp_path)
+
+
+def weights(t):
+    return torch.cat([p.detach().flatten() for p in [*t.G.parameters(), *t.D.parameters()]])
+
+
+def test_same_seed_same_weights_and_losses(data, tmp_path):
+    a, b = trainer(data, tmp_path / "a"), trainer(data, tmp_path / "b")
+    a.run()
+    b.run()
+    assert torch.equal(weights(a), weights(b))
+    assert a.rows == b.rows and len(a.rows) == 2 * 4
+
+
+def test_segments_equal_one_uninterrupted_run(data, tmp_path):
+    whole = trainer(data, tmp_path / "whole")
+    whole.run()
+    first = trainer(data, tmp_path / "seg")
+    first.run(until=1)
+    ckpt = copy.deepcopy(first.checkpoint())
+    second = trainer(data, tmp_path / "seg2")  # a new process would start like this
+    second.load_state(ckpt)
+    second.run()
+    assert torch.equal(weights(whole), weights(second))
+    assert whole.rows == second.rows
+
+
+def test_resume_after_a_crash_mid_epoch_is_bitwise_identical(data, tmp_path, monkeypatch):
+    whole = trainer(data, tmp_path / "whole")
+    whole.run()
+
+    crashing = trainer(data, tmp_path / "crash")
+    crashing.save_every_seconds = 0.0  # save at every log point
+    calls = {"n": 0}
+    original = Trainer.train_step
+
+    def step_then_die(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 7:  # mid-way through epoch 2
+            raise KeyboardInterrupt("killed")
+        return original(self, *args)
+
+    monkeypatch.setattr(Trainer, "train_step", step_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        crashing.run(log_every=2)
+    monkeypatch.setattr(Trainer, "train_step", original)
+
+    resumed = trainer(data, tmp_path / "crash")
+    assert resumed.try_resume(until=2)
+    assert (resumed.epoch, resumed.batch) == (1, 2)  # the last save before the crash
+    resumed.run()
+    assert torch.equal(weights(whole), weights(resumed))
+    assert whole.rows == resumed.rows
+
+
+def test_saved_state_of_other_settings_is_ignored(data, tmp_path):
+    t = trainer(data, tmp_path)
+    t.run(until=1)
+    other = trainer(data, tmp_path, lr=1e-3)
+    assert not other.try_resume(until=2)
+    assert other.epoch == 0
+
+
+def test_divergence_is_reported(data, tmp_path, monkeypatch):
+    monkeypatch.setattr(L, "d_loss", lambda *a, **k: torch.tensor(float("nan"), requires_grad=True))
+    with pytest.raises(TrainingDiverged, match="diverged at epoch 1"):
+        trainer(data, tmp_path).run()
+
+
+def test_ema_follows_its_formula():
+    model = torch.nn.Linear(3, 2)
+    ema = EMA(model, decay=0.9)
+    before = [p.detach().clone() for p in ema.model.parameters()]
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    ema.update(model)
+    for e, b, p in zip(ema.model.parameters(), before, model.parameters(), strict=True):
+        assert torch.allclose(e, 0.9 * b + 0.1 * p)
+
+
+def test_ema_generator_is_used_for_sampling(data, tmp_path):
+    t = trainer(data, tmp_path, ema=0.5)
+    t.run(until=1)
+    ckpt = t.checkpoint()
+    G = load_generator(ckpt)
+    for p_loaded, p_ema in zip(G.parameters(), t.ema.model.parameters(), strict=True):
+        assert torch.equal(p_loaded, p_ema)
+    assert not all(torch.equal(a, b) for a, b in zip(G.parameters(), t.G.parameters(), strict=True))
+
+
+def test_weight_clipping_keeps_critic_weights_in_range(data, tmp_path):
+    t = trainer(data, tmp_path, loss="wasserstein", clip=0.01, optimizer="rmsprop", lr=5e-5, n_critic=2)
+    t.run(until=1)
+    assert all(p.abs().max() <= 0.01 for p in t.D.parameters())
+    g_steps = sum(1 for r in t.rows if not np.isnan(r[3]))
+    assert g_steps == len(t.rows) // 2  # one G update per n_critic D updates
+
+
+@pytest.mark.parametrize("flip", [0.0, 0.25])
+def test_label_smoothing_and_flipping_rates(data, tmp_path, flip):
+    t = trainer(data, tmp_path, label_smoothing=0.1, label_flip=flip)
+    real, fake = t._targets(20000)
+    flipped = (real == 0).float().mean().item()
+    assert flipped == pytest.approx(flip, abs=0.015)
+    for t in (real, fake):  # every target is either the smoothed real label or the fake one
+        assert torch.all(torch.isclose(t, torch.tensor(0.9)) | (t == 0))
+    assert (fake != 0).float().mean().item() == pytest.approx(flip, abs=0.015)
+
+
+def test_generate_is_independent_of_batch_size(data, tmp_path):
+    t = trainer(data, tmp_path)
+    t.run(until=1)
+    G = load_generator(t.checkpoint())
+    a, _ = generate(G, 10, seed=1, batch_size=3)
+    b, _ = generate(G, 10, seed=1, batch_size=10)
+    assert torch.allclose(a, b, atol=1e-6)
+    c, _ = generate(G, 10, seed=2)
+    assert not torch.allclose(a, c)
+
+
+def test_cosine_schedule_reaches_the_floor(data, tmp_path):
+    t = trainer(data, tmp_path, lr_schedule="cosine", lr_floor=0.1, lr=1e-3)
+    t.run()
+    assert t.opt_d.param_groups[0]["lr"] == pytest.approx(1e-4)
+    assert t.opt_g.param_groups[0]["lr"] == pytest.approx(1e-4)
