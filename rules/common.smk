@@ -40,8 +40,13 @@ REF_SPLIT = FID["reference_split"]
 
 
 def code(*modules):
-    """Library modules a rule depends on: editing one re-runs the jobs that use it."""
-    return [str(LIB / m) for m in ("__init__.py", "io.py", *modules)]
+    """Library modules a rule depends on: editing one re-runs the jobs that use it.
+    A folder stands for all its modules."""
+    files = []
+    for m in ("__init__.py", "io.py", *modules):
+        path = LIB / m
+        files += sorted(map(str, path.glob("*.py"))) if path.is_dir() else [str(path)]
+    return files
 
 
 def epochs(run):

@@ -5,7 +5,7 @@
 rule sample:
     input:
         checkpoint=f"{R}/runs/{{run}}/checkpoints/epoch{{epoch}}.pt",
-        code=code("data.py", "train.py", "models/__init__.py", "models/layers.py", "models/dcgan.py"),
+        code=code("data.py", "train.py", "images.py", "models"),
     output:
         samples=f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",
         grid=report(

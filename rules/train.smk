@@ -13,8 +13,7 @@ rule train:
     input:
         data=lambda w: data_path(dataset_of(w.run), "train"),
         previous=_previous_checkpoint,
-        code=code("data.py", "train.py", "losses.py", "models/__init__.py", "models/layers.py",
-                  "models/dcgan.py"),
+        code=code("data.py", "train.py", "losses.py", "images.py", "models"),
     output:
         checkpoint=f"{R}/runs/{{run}}/checkpoints/epoch{{epoch}}.pt",
         losses=f"{R}/runs/{{run}}/losses/epoch{{epoch}}.csv",
