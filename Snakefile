@@ -15,6 +15,16 @@ if not workflow.config_settings.configfiles:
 
 
 include: "rules/common.smk"
+
+
+wildcard_constraints:
+    run="[A-Za-z0-9_.-]+",
+    epoch=r"\d{4}",
+    dataset="[A-Za-z0-9_]+",
+    split="train|test",
+    n=r"\d+|all",
+
+
 include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"

@@ -40,7 +40,7 @@ REF_SPLIT = FID["reference_split"]
 
 
 def code(*modules):
-    """Library modules a rule depends on: editing one re-runs the jobs that use it.
+    """Library modules a job depends on; editing one re-runs the jobs that use it.
     A folder stands for all its modules."""
     files = []
     for m in ("__init__.py", "io.py", *modules):
@@ -114,8 +114,7 @@ def all_targets():
     ]
 
 
-wildcard_constraints:
-    run="[A-Za-z0-9_.-]+",
-    epoch=r"\d{4}",
-    dataset="[A-Za-z0-9_]+",
-    split="train|test",
+def previous_checkpoint(w):
+    """Input of a training segment: the checkpoint of the previous eval epoch, if any."""
+    prev = previous_epoch(w.run, w.epoch)
+    return [checkpoint_path(w.run, prev)] if prev else []

@@ -32,7 +32,6 @@ rule aggregate:
         runs={name: {"experiment": r.experiment, "seed": r.seed, "grid": r.grid,
                      "settings": r.settings, "dataset": r.dataset} for name, r in RUNS.items()},
         experiments=EXPERIMENTS,
-        results=R,
     log:
         f"{R}/logs/aggregate.log",
     conda:

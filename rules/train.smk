@@ -4,15 +4,10 @@
 # from <run>/.train/resume.pt, saved every few minutes.
 
 
-def _previous_checkpoint(w):
-    prev = previous_epoch(w.run, w.epoch)
-    return [checkpoint_path(w.run, prev)] if prev else []
-
-
 rule train:
     input:
         data=lambda w: data_path(dataset_of(w.run), "train"),
-        previous=_previous_checkpoint,
+        previous=previous_checkpoint,
         code=code("data.py", "train.py", "losses.py", "images.py", "models"),
     output:
         checkpoint=f"{R}/runs/{{run}}/checkpoints/epoch{{epoch}}.pt",
