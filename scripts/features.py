@@ -7,14 +7,22 @@ if "snakemake" in globals():
     sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
 
 import numpy as np  # noqa: E402
-
 from ganrepro.data import stratified_indices  # noqa: E402
 from ganrepro.device import configure_threads, resolve_device  # noqa: E402
 from ganrepro.io import open_log, sha256_file, write_npz  # noqa: E402
 from ganrepro.metrics.fid import inception_features, load_inception  # noqa: E402
 
 
-def main(images, weights, features, batch_size=200, max_images=None, device="auto", threads=None, log=None):
+def main(
+    images,
+    weights,
+    features,
+    batch_size=200,
+    max_images=None,
+    device="auto",
+    threads=None,
+    log=None,
+):
     with open_log(log) as logf:
         configure_threads(threads)
         device = resolve_device(device)
@@ -27,18 +35,33 @@ def main(images, weights, features, batch_size=200, max_images=None, device="aut
             return
         if max_images is not None:
             if max_images > len(imgs):
-                raise ValueError(f"{images} has {len(imgs)} images, fewer than the {max_images} asked for "
-                                 "(fid.reference_images); lower it or use a larger split")
+                raise ValueError(
+                    f"{images} has {len(imgs)} images, fewer than the {max_images} asked for "
+                    "(fid.reference_images); lower it or use a larger split"
+                )
             idx = stratified_indices(labels, max_images)
             imgs, labels = imgs[idx], labels[idx]
         model = load_inception(weights, device)
         feats = inception_features(model, imgs, batch_size=batch_size, device=device)
-        write_npz(features, features=feats, labels=labels, status=np.array("ok"),
-                  weights_sha256=np.array(sha256_file(weights)))
+        write_npz(
+            features,
+            features=feats,
+            labels=labels,
+            status=np.array("ok"),
+            weights_sha256=np.array(sha256_file(weights)),
+        )
         print(f"{len(feats)} pool3 features of {images} on {device}", file=logf)
 
 
 if "snakemake" in globals():
     sm = snakemake  # noqa: F821
-    main(sm.input.images, sm.input.weights, sm.output.features, sm.params.batch_size,
-         sm.params.max_images, sm.params.device, sm.threads, sm.log[0])
+    main(
+        sm.input.images,
+        sm.input.weights,
+        sm.output.features,
+        sm.params.batch_size,
+        sm.params.max_images,
+        sm.params.device,
+        sm.threads,
+        sm.log[0],
+    )

@@ -33,10 +33,13 @@ def main(source, weights, log=None):
                     torch.hub.download_url_to_file(FID_WEIGHTS_URL, str(tmp), progress=False)
             except OSError as err:
                 raise RuntimeError(
-                    f"cannot download the FID weights from {FID_WEIGHTS_URL}: {err}. Without internet, "
-                    "set fid.weights in the config to a local copy of that file."
+                    f"cannot download the FID weights from {FID_WEIGHTS_URL}: {err}. "
+                    "Without internet, set fid.weights in the config to a local copy of that file."
                 ) from err
-        print(f"FID weights {weights} sha256 {sha256_file(weights)} (from {source or 'download'})", file=logf)
+        print(
+            f"FID weights {weights} sha256 {sha256_file(weights)} (from {source or 'download'})",
+            file=logf,
+        )
 
 
 if "snakemake" in globals():

@@ -7,7 +7,6 @@ if "snakemake" in globals():
     sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
 
 import numpy as np  # noqa: E402
-
 from ganrepro.io import open_log, write_json  # noqa: E402
 from ganrepro.metrics.fid import fid_protocol, frechet_distance, load_statistics, statistics  # noqa: E402
 
@@ -21,18 +20,36 @@ def main(features, reference, weights, score, run, epoch, dataset, reference_spl
             status, feats = str(f["status"]), f["features"]
         protocol = fid_protocol(
             n_generated=len(feats),
-            reference={"dataset": dataset["name"], "source": dataset["source"], "root": dataset.get("root"),
-                       "split": reference_split, "n_images": n_ref, "statistics": str(reference)},
-            weights_path=weights, device="n/a (features cached)",
+            reference={
+                "dataset": dataset["name"],
+                "source": dataset["source"],
+                "root": dataset.get("root"),
+                "split": reference_split,
+                "n_images": n_ref,
+                "statistics": str(reference),
+            },
+            weights_path=weights,
+            device="n/a (features cached)",
         )
         fid = None
         if status == "ok":
             fid = frechet_distance(*statistics(feats), mu_r, sigma_r)
-        write_json(score, {"run": run, "epoch": epoch, "fid": fid, "status": status, "protocol": protocol})
+        write_json(
+            score, {"run": run, "epoch": epoch, "fid": fid, "status": status, "protocol": protocol}
+        )
         print(f"{run} epoch {epoch}: FID {fid} ({status})", file=logf)
 
 
 if "snakemake" in globals():
     sm = snakemake  # noqa: F821
-    main(sm.input.features, sm.input.reference, sm.input.weights, sm.output.score, sm.params.run,
-         sm.params.epoch, sm.params.dataset, sm.params.reference_split, sm.log[0])
+    main(
+        sm.input.features,
+        sm.input.reference,
+        sm.input.weights,
+        sm.output.score,
+        sm.params.run,
+        sm.params.epoch,
+        sm.params.dataset,
+        sm.params.reference_split,
+        sm.log[0],
+    )

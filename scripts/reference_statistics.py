@@ -7,7 +7,6 @@ if "snakemake" in globals():
     sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
 
 import numpy as np  # noqa: E402
-
 from ganrepro.io import open_log  # noqa: E402
 from ganrepro.metrics.fid import save_statistics, statistics  # noqa: E402
 

@@ -7,7 +7,6 @@ if "snakemake" in globals():
     sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
 
 import numpy as np  # noqa: E402
-
 from ganrepro.data import to_uint8  # noqa: E402
 from ganrepro.device import configure_threads, resolve_device  # noqa: E402
 from ganrepro.images import save_grid, save_message_image  # noqa: E402
@@ -21,21 +20,45 @@ def main(checkpoint, samples, grid, n, seed, grid_images=64, device="auto", thre
         device = resolve_device(device)
         ckpt = load_torch(checkpoint, map_location=device)
         if ckpt["status"] != "ok":
-            write_npz(samples, images=np.zeros((0, 1, 1, 1), np.uint8), labels=np.zeros(0, np.int64),
-                      status=np.array(ckpt["status"]), message=np.array(ckpt.get("message", "")))
+            write_npz(
+                samples,
+                images=np.zeros((0, 1, 1, 1), np.uint8),
+                labels=np.zeros(0, np.int64),
+                status=np.array(ckpt["status"]),
+                message=np.array(ckpt.get("message", "")),
+            )
             save_message_image(f"no samples: run {ckpt['status']}", grid)
             print(f"no samples: {ckpt.get('message')}", file=logf)
             return
         G = load_generator(ckpt, device)
         images, labels = generate(G, n, seed=seed, device=device)
-        labels = labels.numpy() if labels is not None else np.full(n, -1, np.int64)  # -1: unconditional
-        write_npz(samples, images=to_uint8(images).numpy(), labels=labels,
-                  status=np.array("ok"), message=np.array(""))
+        labels = (
+            labels.numpy() if labels is not None else np.full(n, -1, np.int64)
+        )  # -1: unconditional
+        write_npz(
+            samples,
+            images=to_uint8(images).numpy(),
+            labels=labels,
+            status=np.array("ok"),
+            message=np.array(""),
+        )
         save_grid(images[:grid_images], grid)
-        print(f"{n} samples from {checkpoint} (epoch {ckpt['epoch']}, seed {seed}) on {device}", file=logf)
+        print(
+            f"{n} samples from {checkpoint} (epoch {ckpt['epoch']}, seed {seed}) on {device}",
+            file=logf,
+        )
 
 
 if "snakemake" in globals():
     sm = snakemake  # noqa: F821
-    main(sm.input.checkpoint, sm.output.samples, sm.output.grid, sm.params.n, sm.params.seed,
-         sm.params.grid_images, sm.params.device, sm.threads, sm.log[0])
+    main(
+        sm.input.checkpoint,
+        sm.output.samples,
+        sm.output.grid,
+        sm.params.n,
+        sm.params.seed,
+        sm.params.grid_images,
+        sm.params.device,
+        sm.threads,
+        sm.log[0],
+    )

@@ -11,11 +11,17 @@ from ganrepro.device import configure_threads, resolve_device  # noqa: E402
 from ganrepro.images import save_grid, save_message_image  # noqa: E402
 from ganrepro.io import load_torch, open_log, save_torch  # noqa: E402
 from ganrepro.train import (  # noqa: E402
-    Trainer, TrainingDiverged, TrainSettings, fixed_noise, write_losses_csv,
+    Trainer,
+    TrainingDiverged,
+    TrainSettings,
+    fixed_noise,
+    write_losses_csv,
 )
 
 
-def main(data, previous, output, settings, seed, epoch, state_dir, device="auto", threads=None, log=None):
+def main(
+    data, previous, output, settings, seed, epoch, state_dir, device="auto", threads=None, log=None
+):
     with open_log(log) as logf:
         configure_threads(threads)
         device = resolve_device(device)
@@ -27,17 +33,29 @@ def main(data, previous, output, settings, seed, epoch, state_dir, device="auto"
             save_message_image(f"run diverged\n{prev['message']}", output["grid"])
             print(f"not trained: {prev['message']}", file=logf)
             return
-        trainer = Trainer(settings, load_arrays(data), seed=seed, device=device, state_dir=state_dir, log=logf)
+        trainer = Trainer(
+            settings, load_arrays(data), seed=seed, device=device, state_dir=state_dir, log=logf
+        )
         if prev is not None:
             trainer.load_state(prev)
         trainer.try_resume(until=epoch)
-        print(f"training {settings.model} on {device} from epoch {trainer.epoch} to {epoch}", file=logf)
+        print(
+            f"training {settings.model} on {device} from epoch {trainer.epoch} to {epoch}",
+            file=logf,
+        )
         try:
             trainer.run(until=epoch)
         except TrainingDiverged as err:
             print(f"DIVERGED: {err}", file=logf)
-            save_torch(output["checkpoint"], {**trainer.state(), "status": "diverged", "message": str(err),
-                                              "model_config": trainer.config})
+            save_torch(
+                output["checkpoint"],
+                {
+                    **trainer.state(),
+                    "status": "diverged",
+                    "message": str(err),
+                    "model_config": trainer.config,
+                },
+            )
             write_losses_csv(output["losses"], trainer.rows)
             save_message_image(f"run diverged\n{err}", output["grid"])
             return
@@ -50,6 +68,15 @@ def main(data, previous, output, settings, seed, epoch, state_dir, device="auto"
 
 if "snakemake" in globals():
     sm = snakemake  # noqa: F821
-    main(sm.input.data, sm.input.previous[0] if sm.input.previous else None, sm.output,
-         sm.params.settings, sm.params.seed, sm.params.epoch, sm.params.state_dir, sm.params.device,
-         sm.threads, sm.log[0])
+    main(
+        sm.input.data,
+        sm.input.previous[0] if sm.input.previous else None,
+        sm.output,
+        sm.params.settings,
+        sm.params.seed,
+        sm.params.epoch,
+        sm.params.state_dir,
+        sm.params.device,
+        sm.threads,
+        sm.log[0],
+    )

@@ -5,7 +5,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from ganrepro.tables import experiment_table, fid_by_epoch, load_scores, run_summary
 
 FIDS = {  # run -> FID per epoch (None: diverged)
@@ -20,18 +19,43 @@ def write_scores(tmp_path):
     for run, fids in FIDS.items():
         for epoch, fid in fids.items():
             p = tmp_path / f"{run}-{epoch}.json"
-            p.write_text(json.dumps({
-                "run": run, "epoch": epoch, "fid": fid, "status": "ok" if fid is not None else "diverged",
-                "protocol": {"n_generated": 100, "reference": {"dataset": "toy", "split": "test", "n_images": 200},
-                             "weights": {"sha256": "f" * 64}, "warnings": ["n < 2048"]},
-            }))
+            p.write_text(
+                json.dumps(
+                    {
+                        "run": run,
+                        "epoch": epoch,
+                        "fid": fid,
+                        "status": "ok" if fid is not None else "diverged",
+                        "protocol": {
+                            "n_generated": 100,
+                            "reference": {"dataset": "toy", "split": "test", "n_images": 200},
+                            "weights": {"sha256": "f" * 64},
+                            "warnings": ["n < 2048"],
+                        },
+                    }
+                )
+            )
             paths.append(p)
     return paths
 
 
-RUNS = {run: {"experiment": "a", "seed": int(run[-1]), "grid": {"lr": 0.0002}, "dataset": "toy",
-              "settings": {"model": "dcgan", "loss": "bce", "lr": 2e-4, "lr_g": None, "lr_d": None,
-                           "batch_size": 64}} for run in FIDS}
+RUNS = {
+    run: {
+        "experiment": "a",
+        "seed": int(run[-1]),
+        "grid": {"lr": 0.0002},
+        "dataset": "toy",
+        "settings": {
+            "model": "dcgan",
+            "loss": "bce",
+            "lr": 2e-4,
+            "lr_g": None,
+            "lr_d": None,
+            "batch_size": 64,
+        },
+    }
+    for run in FIDS
+}
 
 
 @pytest.fixture

@@ -47,12 +47,15 @@ def _slug(value: Any) -> str:
     return "".join(c if c.isalnum() or c in ".-" else "_" for c in text)
 
 
-def expand_experiment(name: str, exp: dict[str, Any], defaults: dict[str, Any],
-                      datasets: dict[str, Any]) -> list[Run]:
+def expand_experiment(
+    name: str, exp: dict[str, Any], defaults: dict[str, Any], datasets: dict[str, Any]
+) -> list[Run]:
     dataset = exp.get("dataset", defaults.get("dataset"))
     if dataset not in datasets:
-        raise ValueError(f"experiments.{name}.dataset: unknown dataset {dataset!r}; "
-                         f"defined under datasets: {', '.join(sorted(datasets))}")
+        raise ValueError(
+            f"experiments.{name}.dataset: unknown dataset {dataset!r}; "
+            f"defined under datasets: {', '.join(sorted(datasets))}"
+        )
     base = {k: v for k, v in {**defaults, **exp}.items() if k not in EXPERIMENT_KEYS}
     grid = exp.get("grid") or {}
     seeds = exp.get("seeds", defaults.get("seeds", [0]))
@@ -66,9 +69,21 @@ def expand_experiment(name: str, exp: dict[str, Any], defaults: dict[str, Any],
         resolved = _plain(settings)
         for seed in seeds:
             identity = {"settings": resolved, "seed": seed, "dataset": datasets[dataset]}
-            parts = [name, *(f"{_ABBREV.get(k, k)}{_slug(v)}" for k, v in coords.items()), f"s{seed}"]
-            runs.append(Run(name="-".join(parts) + "-" + settings_hash(identity), experiment=name,
-                            dataset=dataset, seed=seed, grid=coords, settings=resolved))
+            parts = [
+                name,
+                *(f"{_ABBREV.get(k, k)}{_slug(v)}" for k, v in coords.items()),
+                f"s{seed}",
+            ]
+            runs.append(
+                Run(
+                    name="-".join(parts) + "-" + settings_hash(identity),
+                    experiment=name,
+                    dataset=dataset,
+                    seed=seed,
+                    grid=coords,
+                    settings=resolved,
+                )
+            )
     return runs
 
 

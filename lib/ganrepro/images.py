@@ -13,7 +13,9 @@ from ganrepro.io import atomic_path
 def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8) -> None:
     """Save NCHW images in [-1, 1] as one PNG grid."""
     with atomic_path(path) as tmp:
-        save_image(images.float().cpu(), tmp, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2)
+        save_image(
+            images.float().cpu(), tmp, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2
+        )
 
 
 def save_message_image(text: str, path: str | Path) -> None:

@@ -32,7 +32,9 @@ def d_loss(
     if loss in ("bce", "bce_saturating"):
         rt = torch.as_tensor(real_target, dtype=real.dtype, device=real.device).expand_as(real)
         ft = torch.as_tensor(fake_target, dtype=fake.dtype, device=fake.device).expand_as(fake)
-        return F.binary_cross_entropy_with_logits(real, rt) + F.binary_cross_entropy_with_logits(fake, ft)
+        return F.binary_cross_entropy_with_logits(real, rt) + F.binary_cross_entropy_with_logits(
+            fake, ft
+        )
     if loss == "lsgan":
         return 0.5 * (((real - real_target) ** 2).mean() + ((fake - fake_target) ** 2).mean())
     if loss == "hinge":
@@ -66,7 +68,9 @@ def gradient_penalty(
 
     ``critic`` maps images to per-sample scores (N,); the graph is kept so the penalty trains D.
     """
-    eps = torch.rand(real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype, generator=generator)
+    eps = torch.rand(
+        real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype, generator=generator
+    )
     x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
     scores = critic(x_hat)
     (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)

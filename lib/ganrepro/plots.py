@@ -27,20 +27,31 @@ def fid_vs_epoch(by_epoch: pd.DataFrame, path: str | Path, title: str = "FID vs 
     colours = {e: plt.cm.tab10(i % 10) for i, e in enumerate(experiments)}
     for run, g in by_epoch.groupby("run", sort=False):
         g = g.sort_values("epoch")
-        ax.plot(g.epoch, g.fid, marker="o", color=colours[g.experiment.iloc[0]], alpha=0.8,
-                label=run if len(by_epoch.run.unique()) <= 12 else None)
+        ax.plot(
+            g.epoch,
+            g.fid,
+            marker="o",
+            color=colours[g.experiment.iloc[0]],
+            alpha=0.8,
+            label=run if len(by_epoch.run.unique()) <= 12 else None,
+        )
     for e in experiments:
         ax.plot([], [], color=colours[e], label=f"[{e}]")
     first = by_epoch.iloc[0] if len(by_epoch) else None
     if first is not None:
-        title += f"\n{first.n_generated} generated vs {first.reference}, Inception {first.weights_sha256}"
+        title += (
+            f"\n{first.n_generated} generated vs {first.reference}, "
+            f"Inception {first.weights_sha256}"
+        )
     ax.set(xlabel="epoch", ylabel="FID (lower is better)", title=title)
     ax.legend(fontsize=7, loc="upper right")
     ax.grid(alpha=0.3)
     _save(fig, path)
 
 
-def loss_curves(losses: Mapping[str, pd.DataFrame], path: str | Path, title: str, smooth: int = 25) -> None:
+def loss_curves(
+    losses: Mapping[str, pd.DataFrame], path: str | Path, title: str, smooth: int = 25
+) -> None:
     """D and G losses per step for each run, smoothed with a running mean of ``smooth`` steps."""
     fig, (ax_d, ax_g) = plt.subplots(1, 2, figsize=(11, 4), sharex=True)
     for run, df in losses.items():

@@ -24,14 +24,18 @@ def load_scores(paths: Iterable[str | Path]) -> pd.DataFrame:
         s = json.loads(Path(path).read_text())
         p = s["protocol"]
         ref = p["reference"]
-        rows.append({
-            "run": s["run"], "epoch": s["epoch"], "status": s["status"],
-            "fid": np.nan if s["fid"] is None else s["fid"],
-            "n_generated": p["n_generated"],
-            "reference": f"{ref['dataset']}:{ref['split']}[{ref['n_images']}]",
-            "weights_sha256": p["weights"]["sha256"][:12],
-            "fid_warnings": "; ".join(p.get("warnings", [])),
-        })
+        rows.append(
+            {
+                "run": s["run"],
+                "epoch": s["epoch"],
+                "status": s["status"],
+                "fid": np.nan if s["fid"] is None else s["fid"],
+                "n_generated": p["n_generated"],
+                "reference": f"{ref['dataset']}:{ref['split']}[{ref['n_images']}]",
+                "weights_sha256": p["weights"]["sha256"][:12],
+                "fid_warnings": "; ".join(p.get("warnings", [])),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -40,13 +44,25 @@ def fid_by_epoch(scores: pd.DataFrame, runs: Mapping[str, Mapping[str, Any]]) ->
     meta = []
     for name, r in runs.items():
         s = r["settings"]
-        meta.append({"run": name, "experiment": r["experiment"], "dataset": r["dataset"], "seed": r["seed"],
-                     "model": s["model"], "loss": s["loss"], "lr_g": s["lr_g"] or s["lr"],
-                     "lr_d": s["lr_d"] or s["lr"], "batch_size": s["batch_size"],
-                     "grid": json.dumps(r["grid"], sort_keys=True)})
+        meta.append(
+            {
+                "run": name,
+                "experiment": r["experiment"],
+                "dataset": r["dataset"],
+                "seed": r["seed"],
+                "model": s["model"],
+                "loss": s["loss"],
+                "lr_g": s["lr_g"] or s["lr"],
+                "lr_d": s["lr_d"] or s["lr"],
+                "batch_size": s["batch_size"],
+                "grid": json.dumps(r["grid"], sort_keys=True),
+            }
+        )
     df = pd.DataFrame(meta).merge(scores, on="run", how="inner")
     first = ["experiment", "run", "seed", "epoch", "fid", "status"]
-    return df[first + [c for c in df.columns if c not in first]].sort_values(["experiment", "run", "epoch"])
+    return df[first + [c for c in df.columns if c not in first]].sort_values(
+        ["experiment", "run", "epoch"]
+    )
 
 
 def run_summary(by_epoch: pd.DataFrame) -> pd.DataFrame:
@@ -57,20 +73,28 @@ def run_summary(by_epoch: pd.DataFrame) -> pd.DataFrame:
         ok = g[g.status == "ok"]
         diverged = (g.status != "ok").any()
         last = g.iloc[-1]
-        rows.append({
-            "experiment": last.experiment, "run": run, "seed": last.seed, "grid": last.grid,
-            "model": last.model, "loss": last.loss, "lr_g": last.lr_g, "lr_d": last.lr_d,
-            "batch_size": last.batch_size,
-            "status": "diverged" if diverged else "ok",
-            "final_epoch": int(last.epoch),
-            "final_fid": float(last.fid) if last.status == "ok" else np.nan,
-            "best_fid": float(ok.fid.min()) if len(ok) else np.nan,
-            "best_epoch": int(ok.loc[ok.fid.idxmin(), "epoch"]) if len(ok) else np.nan,
-            "mean_fid": float(ok.fid.mean()) if len(ok) else np.nan,
-            "std_fid": float(ok.fid.std(ddof=1)) if len(ok) > 1 else np.nan,
-            "epochs_scored": len(g),
-            **{c: last[c] for c in PROTOCOL_COLUMNS},
-        })
+        rows.append(
+            {
+                "experiment": last.experiment,
+                "run": run,
+                "seed": last.seed,
+                "grid": last.grid,
+                "model": last.model,
+                "loss": last.loss,
+                "lr_g": last.lr_g,
+                "lr_d": last.lr_d,
+                "batch_size": last.batch_size,
+                "status": "diverged" if diverged else "ok",
+                "final_epoch": int(last.epoch),
+                "final_fid": float(last.fid) if last.status == "ok" else np.nan,
+                "best_fid": float(ok.fid.min()) if len(ok) else np.nan,
+                "best_epoch": int(ok.loc[ok.fid.idxmin(), "epoch"]) if len(ok) else np.nan,
+                "mean_fid": float(ok.fid.mean()) if len(ok) else np.nan,
+                "std_fid": float(ok.fid.std(ddof=1)) if len(ok) > 1 else np.nan,
+                "epochs_scored": len(g),
+                **{c: last[c] for c in PROTOCOL_COLUMNS},
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -92,16 +116,33 @@ def experiment_table(summary: pd.DataFrame, experiment: str) -> pd.DataFrame:
     for grid, g in sub.groupby("grid", sort=False):
         coords = json.loads(grid)
         for _, r in g.iterrows():
-            out.append({**coords, "seed": str(r.seed), "status": r.status,
-                        "final_fid": _fmt(r.final_fid), "best_fid": _fmt(r.best_fid),
-                        "best_epoch": r.best_epoch, "run": r.run,
-                        **{c: r[c] for c in PROTOCOL_COLUMNS}})
+            out.append(
+                {
+                    **coords,
+                    "seed": str(r.seed),
+                    "status": r.status,
+                    "final_fid": _fmt(r.final_fid),
+                    "best_fid": _fmt(r.best_fid),
+                    "best_epoch": r.best_epoch,
+                    "run": r.run,
+                    **{c: r[c] for c in PROTOCOL_COLUMNS},
+                }
+            )
         if len(g) > 1:
             n_div = int((g.status != "ok").sum())
-            out.append({**coords, "seed": f"mean ± std ({len(g) - n_div} seeds"
-                        + (f", {n_div} diverged)" if n_div else ")"),
-                        "status": "", "final_fid": _mean_std(g.final_fid), "best_fid": _mean_std(g.best_fid),
-                        "best_epoch": "", "run": "", **{c: g.iloc[0][c] for c in PROTOCOL_COLUMNS}})
+            out.append(
+                {
+                    **coords,
+                    "seed": f"mean ± std ({len(g) - n_div} seeds"
+                    + (f", {n_div} diverged)" if n_div else ")"),
+                    "status": "",
+                    "final_fid": _mean_std(g.final_fid),
+                    "best_fid": _mean_std(g.best_fid),
+                    "best_epoch": "",
+                    "run": "",
+                    **{c: g.iloc[0][c] for c in PROTOCOL_COLUMNS},
+                }
+            )
     df = pd.DataFrame(out)
     return df[[*grid_cols, *[c for c in df.columns if c not in grid_cols]]] if len(df) else df
 
