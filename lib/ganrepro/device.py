@@ -1,0 +1,76 @@
+"""Device and thread choice, made once at the edge (the script) and passed into lib.
+
+Lib functions take a ``torch.device`` argument instead of guessing, so the same code runs on a GPU
+workstation, a Mac and a 2-core CI runner, and a run's device is visible in its log.
+"""
+
+from __future__ import annotations
+
+import torch
+
+_CHOICES = ("auto", "cpu", "cuda", "mps")
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps is not None and mps.is_available())
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """Turn a config value (``auto``, ``cpu``, ``cuda``, ``cuda:1``, ``mps``) into a device.
+
+    ``auto`` prefers CUDA, then Apple's MPS, then the CPU. An explicitly requested accelerator that
+    is not present is an error rather than a silent fall-back to the CPU: a run that was meant for a
+    GPU and quietly takes 50x longer (or gives slightly different numbers) is worse than a clear
+    message at start-up.
+    """
+    text = str(name).strip().lower()
+    if text == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+
+    try:
+        device = torch.device(text)
+    except RuntimeError as err:
+        raise ValueError(
+            f"unknown device {name!r}: use one of {', '.join(_CHOICES)} (or e.g. 'cuda:1')"
+        ) from err
+
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeError(
+                f"device {name!r} was requested but CUDA is not available on this machine "
+                f"(torch {torch.__version__}, built with CUDA {torch.version.cuda}); "
+                "set the device to 'auto' or 'cpu'."
+            )
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise RuntimeError(
+                f"device {name!r} was requested but only {torch.cuda.device_count()} CUDA "
+                "device(s) are visible; pick an existing index, or set the device to 'auto'."
+            )
+    elif device.type == "mps":
+        if not _mps_available():
+            raise RuntimeError(
+                f"device {name!r} was requested but Apple MPS is not available on this machine; "
+                "set the device to 'auto' or 'cpu'."
+            )
+    elif device.type != "cpu":
+        raise ValueError(f"unsupported device {name!r}: use one of {', '.join(_CHOICES)}")
+    return device
+
+
+def configure_threads(n: int | None) -> None:
+    """Set torch's intra-op thread count when ``n`` is given; ``None`` keeps torch's default.
+
+    On shared machines torch's default (one thread per core) oversubscribes the CPU when several
+    jobs run side by side, so the workflow passes each job's ``threads`` here.
+    """
+    if n is None:
+        return
+    n = int(n)
+    if n < 1:
+        raise ValueError(f"thread count must be >= 1 (or None for torch's default), got {n}")
+    torch.set_num_threads(n)

@@ -1,0 +1,265 @@
+"""Fréchet Inception Distance, numerically identical to pytorch-fid.
+
+FID numbers are only comparable when they come from the same network, weights, preprocessing and
+sample count, so this module does not re-implement anything that changes the number: the network is
+pytorch-fid's own ``InceptionV3`` with the FID weights, the distance is pytorch-fid's
+``calculate_frechet_distance``, and the statistics are computed exactly as pytorch-fid does. What it
+adds is what a pipeline needs: the weights come from a given file (no download, no hang on machines
+without internet), images are scored from in-memory uint8 arrays (no PNG round trip), statistics are
+written atomically, and every score carries a record of the protocol that produced it.
+
+``tests/test_fid.py`` checks that scoring arrays here gives the same FID as
+``python -m pytorch_fid`` on the same images saved as PNG.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytorch_fid
+import torch
+from pytorch_fid.fid_score import calculate_frechet_distance
+from pytorch_fid.inception import FID_WEIGHTS_URL, InceptionV3
+
+from ganrepro.io import sha256_file, write_npz
+
+FID_WEIGHTS_FILENAME = FID_WEIGHTS_URL.rsplit("/", 1)[-1]
+FID_DIMS = 2048
+POOL3_BLOCK = InceptionV3.BLOCK_INDEX_BY_DIM[FID_DIMS]
+
+_SHARED_WEIGHTS_HINT = f"../shared/weights/{FID_WEIGHTS_FILENAME}"
+_sha256_cache: dict[tuple[str, int, int], str] = {}
+
+
+def load_inception(weights_path: str | os.PathLike, device: torch.device) -> torch.nn.Module:
+    """Build pytorch-fid's FID InceptionV3 (pool3 output) with weights read from ``weights_path``.
+
+    pytorch-fid always fetches its weights through ``torch.hub.load_state_dict_from_url``, which
+    downloads unless the file is already in the hub cache. Rather than patching pytorch-fid, the hub
+    cache is pointed for the duration of the build at a temporary directory that holds only this
+    file, so the network is built by pytorch-fid's own code from exactly the file the caller named
+    (and whose sha256 ``fid_protocol`` records), and a missing file can never turn into a download.
+    """
+    weights_path = Path(weights_path).expanduser()
+    if not weights_path.is_file():
+        raise FileNotFoundError(
+            f"FID Inception weights not found at {weights_path}. FID needs pytorch-fid's "
+            f"'{FID_WEIGHTS_FILENAME}', and it is never downloaded silently here. Provide it in "
+            "one of these ways: set the config key `fid.weights` to the path of a copy; or set "
+            "`fid.weights: null` so the workflow's fetch rule downloads it once (needs internet); "
+            f"or copy the offline copy {_SHARED_WEIGHTS_HINT} to that path (see "
+            "../shared/weights/README.md)."
+        )
+
+    import torch.hub
+
+    # torch.hub keeps the directory in a module global that is None until set_dir is called (None
+    # means "follow $TORCH_HOME"); restore exactly that, so this function leaves no trace.
+    had_private = hasattr(torch.hub, "_hub_dir")
+    previous = getattr(torch.hub, "_hub_dir", None) if had_private else torch.hub.get_dir()
+    with tempfile.TemporaryDirectory(prefix="ganrepro-fid-hub-") as hub_dir:
+        checkpoints = Path(hub_dir) / "checkpoints"
+        checkpoints.mkdir()
+        cached = checkpoints / FID_WEIGHTS_FILENAME
+        try:
+            cached.symlink_to(weights_path.resolve())
+        except OSError:  # file systems or platforms without symlinks
+            shutil.copyfile(weights_path, cached)
+        torch.hub.set_dir(hub_dir)
+        try:
+            model = InceptionV3(
+                [POOL3_BLOCK],
+                resize_input=True,
+                normalize_input=True,
+                use_fid_inception=True,
+            )
+        finally:
+            if had_private:
+                torch.hub._hub_dir = previous
+            else:
+                torch.hub.set_dir(previous)
+    return model.to(device).eval()
+
+
+def inception_features(
+    model: torch.nn.Module,
+    images: np.ndarray,
+    *,
+    batch_size: int = 200,
+    device: torch.device,
+) -> np.ndarray:
+    """Pool3 features (float64, shape (N, 2048)) of uint8 images shaped (N, H, W, C), C in {1, 3}.
+
+    The input the network sees is bit-for-bit what pytorch-fid feeds it from a PNG: ToTensor's
+    ``uint8 / 255`` in float32, grey images repeated to RGB (as PIL's ``convert('RGB')`` does).
+    Only the layout is arranged for speed: uint8 batches (4x smaller than float) are moved to the
+    device and converted there, and the input is handed over channels-last, which lets the
+    convolutions run in their faster NHWC kernels (1.7x on this project's CPUs; also the layout
+    tensor cores want) with the same float32 arithmetic, under ``inference_mode``. The model itself
+    is not modified: converting its weights to channels-last would slow pytorch-fid's own NCHW path
+    if the same model is used there. The test suite checks the result against pytorch-fid's own
+    loader path to 1e-4.
+    """
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise TypeError(
+            f"inception_features expects uint8 images (as saved to PNG), got dtype {images.dtype}; "
+            "convert generator output with the same quantisation used for saving samples."
+        )
+    if images.ndim == 3:  # (N, H, W) grey
+        images = images[..., None]
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ValueError(
+            f"inception_features expects images shaped (N, H, W, C) with C in {{1, 3}}, "
+            f"got {images.shape}"
+        )
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+
+    n = images.shape[0]
+    out = np.empty((n, FID_DIMS), dtype=np.float64)
+    if n == 0:
+        return out
+    device = torch.device(device)
+    param = next(model.parameters(), None)
+    if param is not None and param.device.type != device.type:
+        raise ValueError(
+            f"the Inception model is on {param.device} but features were requested on {device}; "
+            "load it with load_inception(weights, device) for the same device."
+        )
+    with torch.inference_mode():
+        for start in range(0, n, batch_size):
+            chunk = torch.from_numpy(np.ascontiguousarray(images[start : start + batch_size]))
+            chunk = chunk.to(device, non_blocking=True)
+            # NHWC uint8 -> NCHW float in [0, 1]; permute gives a channels-last view for free.
+            x = chunk.permute(0, 3, 1, 2).to(torch.float32).div(255)
+            if x.shape[1] == 1:
+                x = x.expand(-1, 3, -1, -1)
+            x = x.contiguous(memory_format=torch.channels_last)
+            pred = model(x)[0]
+            if pred.shape[2] != 1 or pred.shape[3] != 1:  # only if the model isn't pool3
+                pred = torch.nn.functional.adaptive_avg_pool2d(pred, output_size=(1, 1))
+            out[start : start + pred.shape[0]] = pred.reshape(pred.shape[0], -1).cpu().numpy()
+    return out
+
+
+def statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and covariance of features, exactly as pytorch-fid computes them (unbiased, N-1)."""
+    features = np.asarray(features, dtype=np.float64)
+    if features.ndim != 2 or features.shape[0] < 2:
+        raise ValueError(
+            f"need a (N, dims) feature array with N >= 2 to estimate a covariance, "
+            f"got shape {features.shape}"
+        )
+    mu = np.mean(features, axis=0)
+    sigma = np.cov(features, rowvar=False)
+    return mu, sigma
+
+
+def frechet_distance(
+    mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray
+) -> float:
+    """pytorch-fid's ``calculate_frechet_distance`` (its sqrtm and eps fall-back), as a float.
+
+    Delegated rather than re-implemented because the handling of the nearly singular product
+    (and of its tiny imaginary parts) changes the reported number. Its scipy ``sqrtm`` of a
+    2048 x 2048 matrix takes 10-30 s on a small CPU, whatever the number of images.
+    """
+    with warnings.catch_warnings():
+        # pytorch-fid 0.3.0 passes sqrtm(disp=False), deprecated in SciPy 1.17 and removed in 1.18:
+        # keep pinned scipy < 1.18 until pytorch-fid follows. Silenced so logs show our warnings.
+        warnings.filterwarnings("ignore", message=".*`disp` argument", category=DeprecationWarning)
+        return float(calculate_frechet_distance(mu1, sigma1, mu2, sigma2))
+
+
+def save_statistics(
+    path: str | os.PathLike, mu: np.ndarray, sigma: np.ndarray, **extra_arrays: Any
+) -> None:
+    """Write ``mu``/``sigma`` in pytorch-fid's .npz format, atomically.
+
+    The file is usable directly as ``python -m pytorch_fid stats.npz images/``; extra arrays (for
+    example the number of images) ride along under their own keys, which pytorch-fid ignores.
+    """
+    arrays = {key: np.asarray(value) for key, value in extra_arrays.items()}
+    write_npz(path, mu=np.asarray(mu), sigma=np.asarray(sigma), **arrays)
+
+
+def load_statistics(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read ``mu``/``sigma`` from a pytorch-fid style .npz (ours or one made by pytorch-fid)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"FID statistics file not found: {path}")
+    with np.load(path) as f:
+        missing = [key for key in ("mu", "sigma") if key not in f.files]
+        if missing:
+            raise KeyError(
+                f"{path} is not an FID statistics file: missing {missing} (has {f.files}); "
+                "regenerate it with the workflow's reference-statistics rule."
+            )
+        return f["mu"][:], f["sigma"][:]
+
+
+def covariance_warning(n_images: int, dims: int = FID_DIMS) -> str | None:
+    """Explain, when ``n_images <= dims``, why the FID is not comparable to published values.
+
+    With no more images than feature dimensions the sample covariance is singular (rank <= N - 1),
+    and FID's bias grows as N shrinks: numbers are inflated and only comparable at equal N.
+    """
+    if n_images > dims:
+        return None
+    return (
+        f"FID from {n_images} images with {dims}-d features: the covariance estimate is singular "
+        f"(rank at most {max(n_images - 1, 0)} < {dims}), so FID is biased upward and only "
+        "comparable with FIDs computed from the same number of images; published FIDs use "
+        "10,000-50,000."
+    )
+
+
+def _sha256_cached(path: Path) -> str:
+    resolved = path.resolve()
+    stat = resolved.stat()
+    key = (str(resolved), stat.st_size, stat.st_mtime_ns)
+    if key not in _sha256_cache:
+        _sha256_cache[key] = sha256_file(resolved)
+    return _sha256_cache[key]
+
+
+def fid_protocol(
+    *,
+    n_generated: int,
+    reference: dict,
+    weights_path: str | os.PathLike,
+    device: torch.device | str,
+) -> dict:
+    """The facts needed to compare one FID with another, stored beside every score.
+
+    Two FIDs differ for reasons other than the model (weights, implementation, sample counts,
+    reference split), so each number is written together with these, and the report can refuse to
+    put incomparable numbers in one column.
+    """
+    weights_path = Path(weights_path)
+    warnings = []
+    for label, n in (("generated", n_generated), ("reference", reference.get("n_images"))):
+        if n is None:
+            continue
+        text = covariance_warning(int(n))
+        if text is not None:
+            warnings.append(f"{label}: {text}")
+    return {
+        "metric": "FID",
+        "implementation": (
+            f"pytorch-fid {pytorch_fid.__version__} InceptionV3 pool3 ({FID_DIMS}-d)"
+        ),
+        "n_generated": int(n_generated),
+        "reference": dict(reference),
+        "weights": {"file": weights_path.name, "sha256": _sha256_cached(weights_path)},
+        "warnings": warnings,
+        "torch": torch.__version__,
+        "device": str(device),
+    }

@@ -1,0 +1,461 @@
+"""FID: our in-memory scoring must give pytorch-fid's number, because FIDs are only comparable when
+computed the same way.
+
+The headline test runs the real ``python -m pytorch_fid`` CLI on PNG folders and compares it
+with ``frechet_distance(statistics(inception_features(...)))`` on the same uint8 arrays. Inception
+runs at a few images per second on CI's 2 shared cores, so image counts are kept at tens and
+the Inception model is loaded once per module.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from scipy import linalg
+
+REPO = Path(__file__).resolve().parents[1]
+try:
+    import ganrepro  # noqa: F401
+except ImportError:  # running from a checkout without `pip install -e .`
+    sys.path.insert(0, str(REPO / "lib"))
+
+from ganrepro import device as gdevice  # noqa: E402
+from ganrepro.io import sha256_file  # noqa: E402
+from ganrepro.metrics import fid  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+WEIGHTS = SHARED / "weights" / fid.FID_WEIGHTS_FILENAME
+CIFAR_TEST = SHARED / "data" / "cifar10-jpeg" / "test"
+CPU = torch.device("cpu")
+
+# 40 images per set: small enough for CI, and measured on this data to agree with the CLI to
+# ~2e-5 even though the 2048-d covariances are singular (rank 39): scipy's sqrtm of the singular
+# product is stable here, so no larger n is needed for the 1e-3 tolerance. The cost that dominates
+# is not the images but each FID's sqrtm of a 2048 x 2048 matrix (20-60 s of CPU on this machine,
+# whatever n), so the default run computes only two: ours and the CLI's.
+N_PER_SET = 40
+CLI_TOLERANCE = 1e-3
+FEATURE_TOLERANCE = 1e-4
+
+needs_weights = pytest.mark.skipif(
+    not WEIGHTS.is_file(),
+    reason=f"FID weights not found at {WEIGHTS} (see ../shared/weights/README.md)",
+)
+
+# Throughputs measured by the fixtures, printed at the end of the module (run with -s to see them).
+SPEED: dict[str, float] = {}
+
+
+# --------------------------------------------------------------------------- image fixtures
+
+
+def _cifar_images(start: int, per_class: int) -> np.ndarray | None:
+    """CIFAR-10 test images (decoded JPEG, so real-image statistics), ``per_class`` per class."""
+    classes = sorted(p for p in CIFAR_TEST.glob("*") if p.is_dir()) if CIFAR_TEST.is_dir() else []
+    if len(classes) < 2:
+        return None
+    images = []
+    for i in range(start, start + per_class):
+        for cls in classes:
+            with Image.open(cls / f"{i:04d}.jpg") as img:
+                images.append(np.array(img.convert("RGB")))
+    return np.stack(images)[: per_class * len(classes)]
+
+
+def _smooth_images(n: int, seed: int, blobs: int) -> np.ndarray:
+    """Random smooth colour images (fallback when the CIFAR-10 copy is absent)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:32, 0:32] / 32.0
+    out = np.empty((n, 32, 32, 3), dtype=np.uint8)
+    for k in range(n):
+        img = np.zeros((32, 32, 3)) + rng.uniform(0, 1, size=3)
+        for _ in range(blobs):
+            cy, cx, r = rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0.05, 0.3)
+            mask = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * r * r))
+            img += mask[..., None] * rng.uniform(-1, 1, size=3)
+        out[k] = np.clip(img * 255, 0, 255).round().astype(np.uint8)
+    return out
+
+
+def _save_pngs(images: np.ndarray, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True)
+    paths = []
+    for i, img in enumerate(images):
+        path = folder / f"{i:04d}.png"
+        Image.fromarray(img.squeeze(-1) if img.shape[-1] == 1 else img).save(path)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def image_sets(tmp_path_factory):
+    """Two different sets of uint8 images, each also saved as a PNG folder."""
+    per_class = N_PER_SET // 10
+    a = _cifar_images(0, per_class)
+    b = _cifar_images(per_class, per_class)
+    if a is None or b is None or len(a) != N_PER_SET:
+        a = _smooth_images(N_PER_SET, seed=0, blobs=3)
+        b = _smooth_images(N_PER_SET, seed=1, blobs=8)
+    root = tmp_path_factory.mktemp("fid_images")
+    files_a = _save_pngs(a, root / "a")
+    _save_pngs(b, root / "b")
+    # PNG is lossless: the CLI reads exactly these arrays back.
+    with Image.open(files_a[0]) as img:
+        np.testing.assert_array_equal(np.array(img.convert("RGB")), a[0])
+    return {"a": a, "b": b, "dir_a": root / "a", "dir_b": root / "b", "files_a": files_a}
+
+
+@pytest.fixture(scope="module")
+def torch_home(tmp_path_factory):
+    """A TORCH_HOME whose hub cache holds the offline weights, as the CLI expects them."""
+    home = tmp_path_factory.mktemp("torch_home")
+    checkpoints = home / "hub" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    (checkpoints / fid.FID_WEIGHTS_FILENAME).symlink_to(WEIGHTS.resolve())
+    return home
+
+
+@pytest.fixture(scope="module")
+def inception():
+    import torch.hub
+
+    hub_before = torch.hub.get_dir()
+    private_before = getattr(torch.hub, "_hub_dir", None)
+    model = fid.load_inception(WEIGHTS, CPU)
+    # load_inception must leave torch.hub's cache setting exactly as it found it.
+    assert torch.hub.get_dir() == hub_before
+    assert getattr(torch.hub, "_hub_dir", None) == private_before
+    return model
+
+
+@pytest.fixture(scope="module")
+def our_features(inception, image_sets):
+    t0 = time.perf_counter()
+    feats_a = fid.inception_features(inception, image_sets["a"], device=CPU)
+    feats_b = fid.inception_features(inception, image_sets["b"], device=CPU)
+    SPEED["ours (inception_features)"] = 2 * N_PER_SET / (time.perf_counter() - t0)
+    return feats_a, feats_b
+
+
+@pytest.fixture(scope="module")
+def our_fid(our_features):
+    feats_a, feats_b = our_features
+    return fid.frechet_distance(*fid.statistics(feats_a), *fid.statistics(feats_b))
+
+
+def _run_cli(args: list[str], torch_home: Path) -> tuple[float, float]:
+    """Run ``python -m pytorch_fid`` offline; return (FID, seconds)."""
+    env = {**os.environ, "TORCH_HOME": str(torch_home)}
+    t0 = time.perf_counter()
+    # --num-workers 0: data loading in-process (identical pixels; spares CI two worker processes).
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytorch_fid", *args, "--device", "cpu", "--num-workers", "0"],
+        env=env,
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=600,
+    )
+    seconds = time.perf_counter() - t0
+    assert proc.returncode == 0, f"pytorch_fid failed:\n{proc.stdout}\n{proc.stderr}"
+    match = re.search(r"FID:\s+(\S+)", proc.stdout)
+    assert match, f"no 'FID: x' in pytorch_fid output:\n{proc.stdout}"
+    return float(match.group(1)), seconds
+
+
+def teardown_module(module):
+    if SPEED:
+        print("\nFID throughput on this machine:")
+        for name, value in SPEED.items():
+            print(f"  {name}: {value:.2f} images/s")
+
+
+# --------------------------------------------------------------------------- against pytorch-fid
+
+
+@needs_weights
+def test_fid_equals_pytorch_fid_cli(image_sets, torch_home, our_fid):
+    cli_fid, seconds = _run_cli([str(image_sets["dir_a"]), str(image_sets["dir_b"])], torch_home)
+    SPEED["pytorch_fid CLI end to end (start-up, 80 images, sqrtm)"] = 2 * N_PER_SET / seconds
+    print(f"\nFID ours={our_fid:.6f} cli={cli_fid:.6f} |diff|={abs(our_fid - cli_fid):.2e}")
+    assert our_fid > 1.0  # two different sets: a check that cannot pass by both being ~0
+    assert our_fid == pytest.approx(cli_fid, abs=CLI_TOLERANCE)
+
+
+@needs_weights
+@pytest.mark.slow  # a third 2048-d sqrtm (30-60 s of CPU here); the fast test below reads the file
+def test_cli_accepts_our_statistics_file(image_sets, torch_home, our_features, our_fid, tmp_path):
+    mu, sigma = fid.statistics(our_features[0])
+    stats = tmp_path / "ours.npz"
+    fid.save_statistics(stats, mu, sigma, n=np.array(N_PER_SET))
+    cli_fid, _ = _run_cli([str(stats), str(image_sets["dir_b"])], torch_home)
+    assert cli_fid == pytest.approx(our_fid, abs=CLI_TOLERANCE)
+
+
+def test_pytorch_fid_reads_our_statistics_file(tmp_path):
+    """Our .npz is read by the very function the CLI uses for a .npz argument, bit for bit; and
+    we read the .npz that ``python -m pytorch_fid --save-stats`` writes (np.savez_compressed)."""
+    from pytorch_fid.fid_score import compute_statistics_of_path
+
+    rng = np.random.default_rng(4)
+    mu, sigma = rng.normal(size=16), np.cov(rng.normal(size=(40, 16)), rowvar=False)
+    ours = tmp_path / "ours.npz"
+    fid.save_statistics(ours, mu, sigma, n=np.array(40))
+    m, s = compute_statistics_of_path(str(ours), None, 50, 2048, "cpu")
+    np.testing.assert_array_equal(m, mu)
+    np.testing.assert_array_equal(s, sigma)
+
+    theirs = tmp_path / "theirs.npz"
+    np.savez_compressed(theirs, mu=mu, sigma=sigma)
+    m, s = fid.load_statistics(theirs)
+    np.testing.assert_array_equal(m, mu)
+    np.testing.assert_array_equal(s, sigma)
+
+
+@needs_weights
+def test_features_equal_pytorch_fid_reference_path(
+    image_sets, torch_home, our_features, monkeypatch
+):
+    """Our uint8 fast path vs pytorch-fid's PNG -> ToTensor -> DataLoader -> model path.
+
+    The reference model is built the way the CLI builds it (a fresh ``InceptionV3`` from the hub
+    cache), so nothing of ours is shared with the path under test.
+    """
+    import torch.hub
+    from pytorch_fid.fid_score import get_activations
+    from pytorch_fid.inception import InceptionV3
+
+    monkeypatch.setattr(torch.hub, "_hub_dir", None)  # follow TORCH_HOME, as in a fresh process
+    monkeypatch.setenv("TORCH_HOME", str(torch_home))
+    reference_model = InceptionV3([InceptionV3.BLOCK_INDEX_BY_DIM[2048]]).to(CPU)
+
+    n = N_PER_SET // 2  # half the set is plenty to show agreement, at half the cost
+    t0 = time.perf_counter()
+    reference = get_activations(
+        image_sets["files_a"][:n], reference_model, batch_size=n, device=CPU, num_workers=0
+    )
+    SPEED["pytorch-fid get_activations (in-process)"] = n / (time.perf_counter() - t0)
+    assert our_features[0].dtype == np.float64 and our_features[0].shape == (N_PER_SET, 2048)
+    ours = our_features[0][:n]
+    diff = np.abs(ours - reference).max()
+    print(f"\nmax |features ours - pytorch-fid| = {diff:.2e}")
+    assert diff < FEATURE_TOLERANCE
+
+
+@needs_weights
+def test_features_do_not_depend_on_batch_size(inception, image_sets, our_features):
+    n = 6  # batches of 4 + 2: a different batch size and a ragged last batch
+    small_batches = fid.inception_features(inception, image_sets["a"][:n], batch_size=4, device=CPU)
+    assert np.abs(small_batches - our_features[0][:n]).max() < FEATURE_TOLERANCE
+
+
+@needs_weights
+def test_grey_images_are_scored_as_rgb(inception, image_sets):
+    grey = image_sets["a"][:2].mean(axis=-1, keepdims=True).round().astype(np.uint8)
+    from_grey = fid.inception_features(inception, grey, device=CPU)
+    from_rgb = fid.inception_features(inception, np.repeat(grey, 3, axis=-1), device=CPU)
+    np.testing.assert_allclose(from_grey, from_rgb, rtol=0, atol=FEATURE_TOLERANCE)
+
+
+@needs_weights
+def test_inception_features_rejects_float_images(inception):
+    with pytest.raises(TypeError, match="uint8"):
+        fid.inception_features(inception, np.zeros((2, 32, 32, 3), np.float32), device=CPU)
+    with pytest.raises(ValueError, match=r"\(N, H, W, C\)"):
+        fid.inception_features(inception, np.zeros((2, 32, 32, 4), np.uint8), device=CPU)
+
+
+@needs_weights
+def test_load_inception_uses_the_given_file(inception):
+    state = torch.load(WEIGHTS, map_location="cpu", weights_only=True)
+    conv = inception.blocks[0][0].conv.weight
+    assert torch.equal(conv, state["Conv2d_1a_3x3.conv.weight"])
+    assert not inception.training
+
+
+# --------------------------------------------------------------------------- the distance itself
+
+
+def _independent_frechet(mu1, s1, mu2, s2) -> float:
+    """||mu1-mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^1/2), via symmetric eigendecompositions (no sqrtm):
+    Tr((S1 S2)^1/2) = Tr((S1^1/2 S2 S1^1/2)^1/2) = sum of sqrt of that PSD matrix's eigenvalues."""
+    w, v = linalg.eigh(s1)
+    s1_half = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    inner = linalg.eigvalsh(s1_half @ s2 @ s1_half)
+    diff = mu1 - mu2
+    return float(
+        diff @ diff + np.trace(s1) + np.trace(s2) - 2 * np.sqrt(np.clip(inner, 0, None)).sum()
+    )
+
+
+def _gaussian_sample(rng, n, dims, shift):
+    a = rng.normal(size=(dims, dims))
+    return rng.normal(size=(n, dims)) @ a + shift
+
+
+def test_frechet_distance_matches_independent_computation():
+    rng = np.random.default_rng(0)
+    x = _gaussian_sample(rng, 500, 8, 0.0)
+    y = _gaussian_sample(rng, 500, 8, 0.7)
+    mx, sx = fid.statistics(x)
+    my, sy = fid.statistics(y)
+    ours = fid.frechet_distance(mx, sx, my, sy)
+    assert isinstance(ours, float)
+    assert ours > 1.0
+    assert ours == pytest.approx(_independent_frechet(mx, sx, my, sy), rel=1e-8)
+
+
+def test_frechet_distance_of_identical_statistics_is_zero():
+    rng = np.random.default_rng(1)
+    mu, sigma = fid.statistics(_gaussian_sample(rng, 200, 8, 0.3))
+    assert abs(fid.frechet_distance(mu, sigma, mu, sigma)) < 1e-8
+
+
+def test_statistics_are_pytorch_fids():
+    feats = np.random.default_rng(2).normal(size=(30, 5))
+    mu, sigma = fid.statistics(feats)
+    np.testing.assert_array_equal(mu, np.mean(feats, axis=0))
+    np.testing.assert_array_equal(sigma, np.cov(feats, rowvar=False))
+    with pytest.raises(ValueError, match="N >= 2"):
+        fid.statistics(feats[:1])
+
+
+def test_statistics_file_round_trip(tmp_path):
+    rng = np.random.default_rng(3)
+    mu, sigma = rng.normal(size=4), rng.normal(size=(4, 4))
+    path = tmp_path / "stats" / "ref.npz"
+    fid.save_statistics(path, mu, sigma, n_images=np.int64(7))
+    assert [p.name for p in path.parent.iterdir()] == ["ref.npz"]  # no temporary left behind
+    mu2, sigma2 = fid.load_statistics(path)
+    np.testing.assert_array_equal(mu2, mu)
+    np.testing.assert_array_equal(sigma2, sigma)
+    with np.load(path) as f:
+        assert int(f["n_images"]) == 7
+    np.savez(tmp_path / "other.npz", mean=mu)
+    with pytest.raises(KeyError, match="mu"):
+        fid.load_statistics(tmp_path / "other.npz")
+    with pytest.raises(FileNotFoundError):
+        fid.load_statistics(tmp_path / "absent.npz")
+
+
+# --------------------------------------------------------------------------- weights, protocol
+
+
+def test_weights_filename_is_pytorch_fids():
+    from pytorch_fid.inception import FID_WEIGHTS_URL
+
+    assert fid.FID_WEIGHTS_FILENAME == "pt_inception-2015-12-05-6726825d.pth"
+    assert FID_WEIGHTS_URL.endswith("/" + fid.FID_WEIGHTS_FILENAME)
+
+
+def test_missing_weights_says_how_to_provide_them(tmp_path):
+    import torch.hub
+
+    hub_before = torch.hub.get_dir()
+    with pytest.raises(FileNotFoundError) as info:
+        fid.load_inception(tmp_path / fid.FID_WEIGHTS_FILENAME, CPU)
+    message = str(info.value)
+    assert str(tmp_path) in message
+    assert "fid.weights" in message
+    assert "fetch" in message
+    assert f"shared/weights/{fid.FID_WEIGHTS_FILENAME}" in message
+    assert torch.hub.get_dir() == hub_before
+
+
+def test_covariance_warning():
+    text = fid.covariance_warning(40)
+    assert text is not None
+    assert "singular" in text and "40" in text and "biased upward" in text
+    assert "same number of images" in text
+    assert fid.covariance_warning(2048) is not None
+    assert fid.covariance_warning(2049) is None
+    assert fid.covariance_warning(10_000) is None
+    assert fid.covariance_warning(100, dims=64) is None
+    assert "64-d" in fid.covariance_warning(50, dims=64)
+
+
+@needs_weights
+def test_fid_protocol_records_what_makes_fids_comparable(monkeypatch):
+    import pytorch_fid
+
+    reference = {
+        "dataset": "cifar10",
+        "split": "test",
+        "n_images": 10_000,
+        "stats": "results/ref/cifar10-test.npz",
+    }
+    protocol = fid.fid_protocol(
+        n_generated=500, reference=reference, weights_path=WEIGHTS, device=CPU
+    )
+    assert protocol["metric"] == "FID"
+    assert protocol["implementation"] == (
+        f"pytorch-fid {pytorch_fid.__version__} InceptionV3 pool3 (2048-d)"
+    )
+    assert protocol["n_generated"] == 500
+    assert protocol["reference"] == reference
+    assert protocol["weights"] == {"file": WEIGHTS.name, "sha256": sha256_file(WEIGHTS)}
+    assert protocol["torch"] == torch.__version__
+    assert len(protocol["warnings"]) == 1 and "generated" in protocol["warnings"][0]
+
+    # The ~95 MB file is hashed once per process.
+    def no_rehash(path, *args, **kwargs):
+        raise AssertionError("weights file hashed twice")
+
+    monkeypatch.setattr(fid, "sha256_file", no_rehash)
+    again = fid.fid_protocol(
+        n_generated=20_000,
+        reference={**reference, "n_images": 40},
+        weights_path=WEIGHTS,
+        device=CPU,
+    )
+    assert again["weights"] == protocol["weights"]
+    assert len(again["warnings"]) == 1 and "reference" in again["warnings"][0]
+
+
+# --------------------------------------------------------------------------- device
+
+
+def test_resolve_device_auto_prefers_cuda_then_mps_then_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(gdevice, "_mps_available", lambda: False)
+    assert gdevice.resolve_device() == torch.device("cpu")
+    assert gdevice.resolve_device("cpu") == torch.device("cpu")
+    monkeypatch.setattr(gdevice, "_mps_available", lambda: True)
+    assert gdevice.resolve_device("auto") == torch.device("mps")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert gdevice.resolve_device("AUTO") == torch.device("cuda")
+
+
+@pytest.mark.parametrize("name", ["cuda", "cuda:0", "mps"])
+def test_resolve_device_unavailable_accelerator_is_a_clear_error(monkeypatch, name):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(gdevice, "_mps_available", lambda: False)
+    with pytest.raises(RuntimeError, match="'auto' or 'cpu'"):
+        gdevice.resolve_device(name)
+
+
+def test_resolve_device_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown device"):
+        gdevice.resolve_device("gpu0")
+
+
+def test_configure_threads():
+    before = torch.get_num_threads()
+    try:
+        gdevice.configure_threads(1)
+        assert torch.get_num_threads() == 1
+        gdevice.configure_threads(None)
+        assert torch.get_num_threads() == 1
+        with pytest.raises(ValueError):
+            gdevice.configure_threads(0)
+    finally:
+        torch.set_num_threads(before)
