@@ -8,7 +8,6 @@ from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "lib"))  # the package, also without pip install -e
 from ganrepro.experiments import expand_runs
-from ganrepro.metrics.fid import FID_WEIGHTS_FILENAME
 
 SCHEMA = Path(workflow.basedir) / "schemas" / "config.schema.yaml"
 validate(config, str(SCHEMA))  # fills in defaults; an unknown key or bad value stops here
@@ -62,7 +61,7 @@ def data_path(dataset, split):
 
 
 def weights_path():
-    return f"{R}/weights/{FID_WEIGHTS_FILENAME}"
+    return f"{R}/weights/fid_inception.pth"  # pytorch-fid's weights, under a name of our own
 
 
 def ref_name(dataset):

@@ -1,0 +1,195 @@
+"""The workflow as users run it: config validation, one end-to-end quick run, caching.
+
+The quick run (configs/quick.yaml, results in a temporary folder) takes a few minutes on 2 cores;
+every test of this module reads its outputs, so it runs once.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from snakemake.utils import validate
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SCHEMA = str(REPO / "schemas" / "config.schema.yaml")
+QUICK = yaml.safe_load((REPO / "configs" / "quick.yaml").read_text())
+FULL = yaml.safe_load((REPO / "config.yaml").read_text())
+
+
+def snakemake(workdir: Path, configfile: Path, *args: str, check: bool = True):
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile),
+        *args,
+    ]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
+    return proc
+
+
+def local_config(results: Path) -> dict:
+    """The quick config with absolute paths, so it runs from any working directory."""
+    cfg = copy.deepcopy(QUICK)
+    cfg["results"] = str(results)
+    cfg["datasets"]["cifar10"]["root"] = str(SHARED / "data" / "cifar10-jpeg")
+    cfg["fid"]["weights"] = str(SHARED / "weights" / "pt_inception-2015-12-05-6726825d.pth")
+    return cfg
+
+
+# -- validation: fast, in-process, with the schema the Snakefile uses ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c["experiments"]["dcgan"].update(lrr=0.1), "lrr"),
+        (
+            lambda c: c["experiments"]["dcgan"].update(batch_size="64"),
+            "'64' is not of type 'integer'",
+        ),
+        (lambda c: c["experiments"]["dcgan"].update(model="dcgann"), "'dcgann' is not one of"),
+        (
+            lambda c: c["experiments"]["dcgan"].update(lr=-0.1),
+            "-0.1 is less than or equal to the minimum of 0",
+        ),
+        (lambda c: c["fid"].update(weigths="x"), "weigths"),
+    ],
+)
+def test_schema_rejects_bad_config(edit, message):
+    cfg = copy.deepcopy(QUICK)
+    edit(cfg)
+    with pytest.raises(Exception, match=re.escape(message)):
+        validate(cfg, SCHEMA)
+
+
+def test_shipped_configs_are_valid_and_run_the_same_experiments():
+    for cfg in (QUICK, FULL):
+        validate(copy.deepcopy(cfg), SCHEMA)
+    assert list(QUICK["experiments"]) == list(FULL["experiments"])
+
+
+def test_workflow_stops_before_any_job_on_a_bad_grid_value(tmp_path):
+    cfg = local_config(tmp_path / "results")
+    cfg["experiments"]["lr_batch"]["grid"]["lr"] = [0.0002, -1.0]
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(cfg))
+    proc = snakemake(tmp_path, tmp_path / "bad.yaml", "-n", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "experiments.lr_batch" in out and "'lr'" in out
+    assert not (tmp_path / "results").exists()
+
+
+# -- one end-to-end quick run -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    if not (SHARED / "data" / "cifar10-jpeg").is_dir():
+        pytest.skip(f"offline CIFAR-10 copy not found at {SHARED / 'data' / 'cifar10-jpeg'}")
+    work = tmp_path_factory.mktemp("quick")
+    config = work / "config.yaml"
+    config.write_text(yaml.safe_dump(local_config(work / "results")))
+    snakemake(work, config, "--cores", "2")
+    return work, config
+
+
+@pytest.mark.slow
+def test_quick_run_produces_tables_with_measured_fids(quick_run):
+    work, _ = quick_run
+    results = work / "results"
+    by_epoch = pd.read_csv(results / "tables" / "fid_by_epoch.csv")
+    n_runs = 2 + 4  # dcgan: 2 seeds; lr_batch: 2 x 2 grid
+    assert by_epoch.run.nunique() == n_runs
+    assert len(by_epoch) == 2 * 2 + 4 * 1  # dcgan has 2 eval epochs
+    assert by_epoch.fid.between(1, 1000).all() and (by_epoch.status == "ok").all()
+    # the table's numbers are the score files' numbers
+    for _, row in by_epoch.iterrows():
+        score = json.loads(
+            (results / "runs" / row.run / "fid" / f"epoch{row.epoch:04d}.json").read_text()
+        )
+        assert math.isclose(score["fid"], row.fid)
+        assert score["protocol"]["n_generated"] == 100
+        assert score["protocol"]["reference"]["n_images"] == 200
+    assert (by_epoch.reference == "cifar10:test[200]").all()
+    assert by_epoch.fid_warnings.str.contains("2048").all()  # small-sample FIDs say so
+
+    dcgan = pd.read_csv(results / "tables" / "experiments" / "dcgan.csv", dtype=str)
+    assert list(dcgan.seed) == ["0", "1", "mean ± std (2 seeds)"]
+    finals = by_epoch[(by_epoch.experiment == "dcgan") & (by_epoch.epoch == 2)].fid
+    assert dcgan.final_fid.iloc[2] == f"{finals.mean():.2f} ± {finals.std(ddof=1):.2f}"
+    lr_batch = pd.read_csv(results / "tables" / "experiments" / "lr_batch.csv")
+    assert {"lr", "batch_size"} <= set(lr_batch.columns) and len(lr_batch) == 4
+
+    losses = pd.read_csv(next((results / "runs").glob("dcgan-s0-*")) / "losses" / "epoch0002.csv")
+    assert len(losses) == 2 * (1000 // 50) and losses.d_loss.notna().all()
+    for png in [results / "plots" / "fid_vs_epoch.png", *results.glob("runs/*/samples/*.png")]:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+def test_reference_statistics_are_pytorch_fid_format(quick_run):
+    work, _ = quick_run
+    import numpy as np
+
+    stats = np.load(work / "results" / "fid_ref" / "cifar10-test-n200.npz")
+    assert stats["mu"].shape == (2048,) and stats["sigma"].shape == (2048, 2048)
+    assert int(stats["n"]) == 200
+
+
+@pytest.mark.slow
+def test_second_invocation_has_nothing_to_do(quick_run):
+    work, config = quick_run
+    proc = snakemake(work, config, "-n")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_editing_one_experiments_lr_reruns_only_its_jobs(quick_run):
+    work, config = quick_run
+    cfg = yaml.safe_load(config.read_text())
+    cfg["experiments"]["dcgan"]["lr"] = 0.0003
+    edited = work / "edited.yaml"
+    edited.write_text(yaml.safe_dump(cfg))
+    out = snakemake(work, edited, "-n").stdout
+    jobs = re.findall(r"^(?:local)?rule (\w+):\n(?:.*\n)*?\s+wildcards: run=([^,\s]+)", out, re.M)
+    assert jobs, out
+    assert {run.split("-")[0] for _, run in jobs} == {"dcgan"}
+    counts = pd.Series([rule for rule, _ in jobs]).value_counts().to_dict()
+    assert counts == {"train": 4, "sample": 4, "sample_features": 4, "fid": 4}
+    assert re.search(r"^rule aggregate:", out, re.M)
+    assert not re.search(
+        r"^(local)?rule (prepare_data|fetch_weights|reference_features):", out, re.M
+    )
+
+
+@pytest.mark.slow
+def test_report_builds_with_tables_plots_and_grids(quick_run):
+    work, config = quick_run
+    report = work / "report.html"
+    snakemake(work, config, "--report", str(report))
+    html = report.read_text(errors="replace")
+    for name in ("fid_summary.csv", "fid_vs_epoch.png", "dcgan.png", "epoch0002.png"):
+        assert name in html
