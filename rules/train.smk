@@ -19,6 +19,7 @@ rule train:
         epoch=lambda w: int(w.epoch),
         state_dir=lambda w: f"{run_dir(w.run)}/.train",
         device=config["device"],
+        save_every_seconds=config["save_every_seconds"],
     threads: config["threads"]
     resources:
         runtime=lambda w, attempt: 120 * attempt,

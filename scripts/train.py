@@ -20,7 +20,17 @@ from ganrepro.train import (  # noqa: E402
 
 
 def main(
-    data, previous, output, settings, seed, epoch, state_dir, device="auto", threads=None, log=None
+    data,
+    previous,
+    output,
+    settings,
+    seed,
+    epoch,
+    state_dir,
+    device="auto",
+    save_every_seconds=600.0,
+    threads=None,
+    log=None,
 ):
     with open_log(log) as logf:
         configure_threads(threads)
@@ -34,7 +44,13 @@ def main(
             print(f"not trained: {prev['message']}", file=logf)
             return
         trainer = Trainer(
-            settings, load_arrays(data), seed=seed, device=device, state_dir=state_dir, log=logf
+            settings,
+            load_arrays(data),
+            seed=seed,
+            device=device,
+            state_dir=state_dir,
+            log=logf,
+            save_every_seconds=save_every_seconds,
         )
         if prev is not None:
             trainer.load_state(prev)
@@ -77,6 +93,7 @@ if "snakemake" in globals():
         sm.params.epoch,
         sm.params.state_dir,
         sm.params.device,
+        sm.params.save_every_seconds,
         sm.threads,
         sm.log[0],
     )
