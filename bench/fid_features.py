@@ -90,7 +90,8 @@ def main() -> None:
     print(f"ganrepro       : {ours_s:7.1f} s  {args.n / ours_s:6.2f} images/s")
     print(f"ratio ours/theirs (images/s): {theirs_s / ours_s:.2f}x")
     print(
-        f"max |mu diff| {np.abs(mu_a - mu_b).max():.2e}, max |sigma diff| {np.abs(sig_a - sig_b).max():.2e}, "
+        f"max |mu diff| {np.abs(mu_a - mu_b).max():.2e}, "
+        f"max |sigma diff| {np.abs(sig_a - sig_b).max():.2e}, "
         f"FID(ours stats, theirs stats) {frechet_distance(mu_a, sig_a, mu_b, sig_b):.2e}"
     )
 
