@@ -1,7 +1,8 @@
 """Pipeline overhead: `snakemake -n` on a finished workflow with a 50-run ablation grid.
 
 The workflow is made "finished" without running it (every output created empty, then
-`snakemake --touch` orders their times), then `snakemake -n` is timed; it must answer "Nothing to be done".
+`snakemake --touch` orders their times), then `snakemake -n` is timed; it must answer
+"Nothing to be done".
 
     python bench/dry_run.py --runs 50
 """
