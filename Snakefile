@@ -28,6 +28,7 @@ wildcard_constraints:
 include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"
+include: "rules/analysis.smk"
 include: "rules/report.smk"
 
 

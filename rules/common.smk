@@ -110,6 +110,7 @@ def all_targets():
         *expand(f"{R}/tables/experiments/{{exp}}.csv", exp=EXPERIMENTS),
         *expand(f"{R}/plots/losses/{{exp}}.png", exp=EXPERIMENTS),
         *[f"{R}/runs/{run}/samples/epoch{max(epochs(run)):04d}.png" for run in RUNS],
+        *analysis_targets(),
     ]
 
 

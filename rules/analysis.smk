@@ -1,0 +1,272 @@
+# Evaluation beyond one FID, for the final checkpoint of the runs named in `analysis.runs`:
+# KID, Inception Score, MS-SSIM diversity and nearest-neighbour memorisation from the cached
+# features and samples of rules/evaluate.smk (Inception runs again only for the training images,
+# once per dataset and size), plus pictures from the generator itself: fixed-noise evolution
+# across checkpoints, latent interpolation, inversion of test images and morphing.
+
+include: "analysis_common.smk"
+
+
+rule kid:
+    input:
+        features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
+        reference=lambda w: features_path(
+            dataset_of(w.run), REF_SPLIT, FID.get("reference_images")
+        ),
+        code=code("analysis.py", "metrics/kid.py"),
+    output:
+        score=f"{RUN_EPOCH}/kid.json",
+    params:
+        run=lambda w: w.run,
+        epoch=lambda w: int(w.epoch),
+        reference=lambda w: reference_of(w.run),
+        subsets=ANALYSIS.get("kid_subsets"),
+        subset_size=ANALYSIS.get("kid_subset_size"),
+        seed=ANALYSIS.get("seed"),
+    threads: 1
+    resources:
+        runtime=lambda w, attempt: 30 * attempt,
+    log:
+        f"{ANALYSIS_LOG}/kid.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/kid.py"
+
+
+rule inception_score:
+    input:
+        features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
+        weights=weights_path(),
+        code=code("analysis.py", "metrics/inception_score.py"),
+    output:
+        score=f"{RUN_EPOCH}/inception_score.json",
+    params:
+        run=lambda w: w.run,
+        epoch=lambda w: int(w.epoch),
+        splits=ANALYSIS.get("is_splits"),
+        seed=ANALYSIS.get("seed"),
+    threads: 1
+    resources:
+        runtime=lambda w, attempt: 15 * attempt,
+    log:
+        f"{ANALYSIS_LOG}/inception_score.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/inception_score.py"
+
+
+rule diversity:
+    input:
+        samples=f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",
+        real=lambda w: data_path(dataset_of(w.run), REF_SPLIT),
+        code=code("analysis.py", "data.py", "metrics/diversity.py"),
+    output:
+        score=f"{RUN_EPOCH}/diversity.json",
+    params:
+        run=lambda w: w.run,
+        epoch=lambda w: int(w.epoch),
+        reference=lambda w: reference_of(w.run),
+        pairs=ANALYSIS.get("diversity_pairs"),
+        seed=ANALYSIS.get("seed"),
+    threads: 1
+    resources:
+        runtime=lambda w, attempt: 30 * attempt,
+    log:
+        f"{ANALYSIS_LOG}/diversity.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/diversity.py"
+
+
+rule memorisation:
+    input:
+        features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
+        samples=f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",
+        train_features=lambda w: features_path(
+            dataset_of(w.run), "train", ANALYSIS.get("train_reference_images")
+        ),
+        train_data=lambda w: data_path(dataset_of(w.run), "train"),
+        test_features=lambda w: features_path(
+            dataset_of(w.run), "test", FID.get("reference_images")
+        ),
+        code=code("analysis.py", "data.py", "figures.py", "images.py", "metrics/memorisation.py"),
+    output:
+        score=f"{RUN_EPOCH}/memorisation.json",
+        neighbours=report(
+            f"{RUN_EPOCH}/memorisation_neighbours.png",
+            caption="../report/memorisation_neighbours.rst",
+            category=CATEGORY,
+            subcategory="Memorisation",
+            labels=_labels("nearest training images"),
+        ),
+        distances=report(
+            f"{RUN_EPOCH}/memorisation_distances.png",
+            caption="../report/memorisation_distances.rst",
+            category=CATEGORY,
+            subcategory="Memorisation",
+            labels=_labels("nearest-neighbour distances"),
+        ),
+    params:
+        run=lambda w: w.run,
+        epoch=lambda w: int(w.epoch),
+        dataset=lambda w: dataset_of(w.run),
+        train_images=ANALYSIS.get("train_reference_images"),
+        grid=ANALYSIS.get("memorisation_grid"),
+        neighbours=ANALYSIS.get("memorisation_neighbours"),
+    threads: 1
+    resources:
+        runtime=lambda w, attempt: 30 * attempt,
+    log:
+        f"{ANALYSIS_LOG}/memorisation.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/memorisation.py"
+
+
+rule evolution:
+    input:
+        checkpoints=lambda w: [checkpoint_path(w.run, e) for e in epochs(w.run)],
+        code=code("train.py", "models", "figures.py", "images.py", "latent.py", "device.py"),
+    output:
+        figure=report(
+            f"{R}/analysis/{{run}}/evolution.png",
+            caption="../report/evolution.rst",
+            category=CATEGORY,
+            subcategory="Fixed-noise evolution",
+            labels=lambda w: {"run": w.run, "figure": "rows: checkpoints"},
+        ),
+        gif=f"{R}/analysis/{{run}}/evolution.gif",
+        html=report(
+            f"{R}/analysis/{{run}}/evolution.html",
+            caption="../report/evolution_gif.rst",
+            category=CATEGORY,
+            subcategory="Fixed-noise evolution",
+            labels=lambda w: {"run": w.run, "figure": "animation"},
+        ),
+    params:
+        run=lambda w: w.run,
+        epochs=lambda w: list(epochs(w.run)),
+        seed=lambda w: RUNS[w.run].seed,
+        n=ANALYSIS.get("evolution_images"),
+        device=config["device"],
+    threads: config["threads"]
+    resources:
+        runtime=lambda w, attempt: 15 * attempt,
+    log:
+        f"{R}/logs/analysis/{{run}}/evolution.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/evolution.py"
+
+
+rule interpolation:
+    input:
+        checkpoint=f"{R}/runs/{{run}}/checkpoints/epoch{{epoch}}.pt",
+        code=code("train.py", "models", "figures.py", "images.py", "latent.py", "device.py"),
+    output:
+        figure=report(
+            f"{RUN_EPOCH}/interpolation.png",
+            caption="../report/interpolation.rst",
+            category=CATEGORY,
+            subcategory="Latent interpolation",
+            labels=_labels("linear vs slerp"),
+        ),
+    params:
+        run=lambda w: w.run,
+        epoch=lambda w: int(w.epoch),
+        pairs=ANALYSIS.get("interpolation_pairs"),
+        steps=ANALYSIS.get("interpolation_steps"),
+        seed=ANALYSIS.get("seed"),
+        device=config["device"],
+    threads: config["threads"]
+    resources:
+        runtime=lambda w, attempt: 15 * attempt,
+    log:
+        f"{ANALYSIS_LOG}/interpolation.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/interpolation.py"
+
+
+rule inversion:
+    input:
+        checkpoint=f"{R}/runs/{{run}}/checkpoints/epoch{{epoch}}.pt",
+        test_data=lambda w: data_path(dataset_of(w.run), "test"),
+        code=code("data.py", "train.py", "models", "figures.py", "images.py", "latent.py",
+                  "device.py"),
+    output:
+        score=f"{RUN_EPOCH}/inversion.json",
+        table=report(
+            f"{RUN_EPOCH}/inversion.csv",
+            caption="../report/inversion_table.rst",
+            category=CATEGORY,
+            subcategory="Inversion and morphing",
+            labels=_labels("reconstruction error per image"),
+        ),
+        figure=report(
+            f"{RUN_EPOCH}/inversion.png",
+            caption="../report/inversion.rst",
+            category=CATEGORY,
+            subcategory="Inversion and morphing",
+            labels=_labels("inversion"),
+        ),
+        morph=report(
+            f"{RUN_EPOCH}/morph.png",
+            caption="../report/morph.rst",
+            category=CATEGORY,
+            subcategory="Inversion and morphing",
+            labels=_labels("morph"),
+        ),
+    params:
+        run=lambda w: w.run,
+        epoch=lambda w: int(w.epoch),
+        indices=ANALYSIS.get("inversion_indices"),
+        starts=ANALYSIS.get("inversion_starts"),
+        steps=ANALYSIS.get("inversion_steps"),
+        lr=ANALYSIS.get("inversion_lr"),
+        morph_steps=ANALYSIS.get("interpolation_steps"),
+        seed=ANALYSIS.get("seed"),
+        device=config["device"],
+    threads: config["threads"]
+    resources:
+        runtime=lambda w, attempt: 30 * attempt,
+    log:
+        f"{ANALYSIS_LOG}/inversion.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/inversion.py"
+
+
+rule analysis_table:
+    input:
+        kid=[_final(run, "kid.json") for run in ANALYSIS_RUNS],
+        inception_score=[_final(run, "inception_score.json") for run in ANALYSIS_RUNS],
+        diversity=[_final(run, "diversity.json") for run in ANALYSIS_RUNS],
+        memorisation=[_final(run, "memorisation.json") for run in ANALYSIS_RUNS],
+        inversion=[_final(run, "inversion.json") for run in ANALYSIS_RUNS],
+        code=code("analysis.py"),
+    output:
+        table=report(
+            f"{R}/tables/analysis.csv",
+            caption="../report/analysis_table.rst",
+            category="Tables",
+        ),
+    params:
+        runs=[
+            {"run": run, "experiment": RUNS[run].experiment, "epoch": max(epochs(run))}
+            for run in ANALYSIS_RUNS
+        ],
+    threads: 1
+    log:
+        f"{R}/logs/analysis/table.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/analysis_table.py"

@@ -1,0 +1,71 @@
+# Run selection, paths and the final targets of rules/analysis.smk (functions only, kept
+# apart from the rules as `snakemake --lint` asks).
+
+ANALYSIS = config.get("analysis") or {}
+
+
+def _analysis_runs():
+    """The first run (first variant and grid point, first seed) of each experiment named in
+    analysis.runs: the analyses cost as much as a few FIDs each, so they are not run for all."""
+    names = []
+    for exp in ANALYSIS.get("runs", []):
+        first = next((name for name, run in RUNS.items() if run.experiment == exp), None)
+        if first is None:
+            raise ValueError(
+                f"config: analysis.runs: {exp!r} is not an experiment of this config "
+                f"(experiments: {', '.join(EXPERIMENTS)}); list experiment names"
+            )
+        names.append(first)
+    return names
+
+
+ANALYSIS_RUNS = _analysis_runs()
+
+
+def analysis_dir(run, epoch):
+    return f"{R}/analysis/{run}/epoch{int(epoch):04d}"
+
+
+def features_path(dataset, split, n):
+    """Pool3 features of a data split's first n images (stratified), made by reference_features."""
+    return f"{R}/fid_ref/{dataset}-{split}-n{n if n else 'all'}.features.npz"
+
+
+def reference_of(run):
+    return {"dataset": dataset_of(run), "split": REF_SPLIT}
+
+
+ANALYSIS_LOG = f"{R}/logs/analysis/{{run}}/epoch{{epoch}}"
+RUN_EPOCH = f"{R}/analysis/{{run}}/epoch{{epoch}}"
+CATEGORY = "Analysis"
+
+
+def _labels(figure):
+    return lambda w: {"run": w.run, "epoch": str(int(w.epoch)), "figure": figure}
+
+
+def _final(run, name):
+    return f"{analysis_dir(run, max(epochs(run)))}/{name}"
+
+
+def analysis_targets():
+    """The final outputs of the analyses (nothing when analysis.runs is absent or empty)."""
+    if not ANALYSIS_RUNS:
+        return []
+    names = [
+        "interpolation.png",
+        "memorisation_neighbours.png",
+        "memorisation_distances.png",
+        "inversion.csv",
+        "inversion.png",
+        "morph.png",
+    ]
+    return [
+        f"{R}/tables/analysis.csv",
+        *[_final(run, name) for run in ANALYSIS_RUNS for name in names],
+        *[
+            f"{R}/analysis/{run}/evolution{ext}"
+            for run in ANALYSIS_RUNS
+            for ext in (".png", ".gif", ".html")
+        ],
+    ]

@@ -1,0 +1,142 @@
+"""Rule inversion: latent codes of real test images by gradient descent from several random
+starts (the best kept), their reconstruction error and PSNR, and morphs between them."""
+
+import sys
+from pathlib import Path
+
+if "snakemake" in globals():
+    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import torch  # noqa: E402
+from ganrepro.data import load_arrays, to_float  # noqa: E402
+from ganrepro.device import configure_threads, resolve_device  # noqa: E402
+from ganrepro.figures import image_rows  # noqa: E402
+from ganrepro.images import save_message_image  # noqa: E402
+from ganrepro.io import atomic_path, load_torch, open_log, write_json  # noqa: E402
+from ganrepro.latent import invert, morph, psnr  # noqa: E402
+from ganrepro.train import load_generator  # noqa: E402
+
+
+def main(
+    checkpoint,
+    test_data,
+    out,
+    run,
+    epoch,
+    indices,
+    starts=4,
+    steps=200,
+    lr=0.05,
+    morph_steps=8,
+    seed=0,
+    device="auto",
+    threads=None,
+    log=None,
+):
+    with open_log(log) as logf:
+        configure_threads(threads)
+        device = resolve_device(device)
+        ckpt = load_torch(checkpoint, map_location=device)
+        prot = {
+            "metric": "inversion",
+            "indices": list(indices),
+            "starts": starts,
+            "steps": steps,
+            "lr": lr,
+            "seed": seed,
+            "objective": "mean squared error, [-1, 1]",
+            "optimiser": "Adam",
+            "n_generated": None,
+            "reference": None,
+            "weights_sha256": None,
+        }
+        result = {
+            "run": run,
+            "epoch": epoch,
+            "status": ckpt["status"],
+            "images": [],
+            "protocol": prot,
+        }
+        if ckpt["status"] != "ok":
+            for key in ("figure", "morph"):
+                save_message_image(f"no inversion: run {ckpt['status']}", out[key])
+        else:
+            data = load_arrays(test_data)
+            bad = [i for i in indices if not 0 <= i < len(data.labels)]
+            if bad:
+                raise ValueError(
+                    f"analysis.inversion_indices {bad} are outside the test split "
+                    f"({len(data.labels)} images in {test_data})"
+                )
+            G = load_generator(ckpt, device)
+            conditional = getattr(G, "n_classes", 0) > 0
+            x = to_float(torch.from_numpy(data.images[list(indices)]))
+            y = torch.from_numpy(data.labels[list(indices)]) if conditional else None
+            inv = invert(G, x, labels=y, starts=starts, steps=steps, lr=lr, seed=seed)
+            db = psnr(inv.mse)
+            for k, i in enumerate(indices):
+                result["images"].append(
+                    {
+                        "index": int(i),
+                        "label": data.classes[data.labels[i]],
+                        "mse": float(inv.mse[k]),
+                        "psnr_db": float(db[k]),
+                        "best_start": int(inv.best_start[k]),
+                        "initial_mse": inv.initial_mse[k].tolist(),
+                        "final_mse": inv.final_mse[k].tolist(),
+                    }
+                )
+            image_rows(
+                [x, inv.reconstruction],
+                out["figure"],
+                row_labels=["test image", "G(z*)"],
+                col_labels=[f"#{i} {d:.1f} dB" for i, d in zip(indices, db, strict=True)],
+                title=f"{run} epoch {epoch}: inversion, best of {starts} starts",
+            )
+            rows, labels = [], []
+            for a, b in zip(range(len(indices) - 1), range(1, len(indices)), strict=True):
+                ya, yb = (int(y[a]), int(y[b])) if conditional else (None, None)
+                path = morph(G, inv.z[a], inv.z[b], morph_steps, y1=ya, y2=yb)
+                rows.append(torch.cat([x[a : a + 1], path, x[b : b + 1]]))
+                labels.append(f"#{indices[a]} → #{indices[b]}")
+            if rows:
+                image_rows(
+                    rows,
+                    out["morph"],
+                    row_labels=labels,
+                    title=f"{run} epoch {epoch}: real | slerp between inverted codes | real",
+                )
+            else:
+                save_message_image("morphing needs two inversion_indices", out["morph"])
+        write_json(out["score"], result)
+        table = pd.DataFrame(
+            result["images"], columns=["index", "label", "mse", "psnr_db", "best_start"]
+        )
+        with atomic_path(out["table"]) as tmp:
+            table.to_csv(tmp, index=False)
+        print(
+            f"{run} epoch {epoch}: PSNR {np.round(table.psnr_db.to_numpy(), 2).tolist()} dB",
+            file=logf,
+        )
+
+
+if "snakemake" in globals():
+    sm = snakemake  # noqa: F821
+    main(
+        sm.input.checkpoint,
+        sm.input.test_data,
+        {k: sm.output[k] for k in ("score", "table", "figure", "morph")},
+        sm.params.run,
+        sm.params.epoch,
+        sm.params.indices,
+        sm.params.starts,
+        sm.params.steps,
+        sm.params.lr,
+        sm.params.morph_steps,
+        sm.params.seed,
+        sm.params.device,
+        sm.threads,
+        sm.log[0],
+    )

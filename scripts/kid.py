@@ -1,0 +1,69 @@
+"""Rule kid: Kernel Inception Distance of one checkpoint's samples, from the cached features."""
+
+import sys
+from pathlib import Path
+
+if "snakemake" in globals():
+    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+
+from ganrepro.analysis import protocol, read_features, same_weights  # noqa: E402
+from ganrepro.io import open_log, write_json  # noqa: E402
+from ganrepro.metrics.kid import kernel_inception_distance  # noqa: E402
+
+
+def main(
+    features,
+    reference_features,
+    score,
+    run,
+    epoch,
+    reference,
+    subsets,
+    subset_size,
+    seed=0,
+    log=None,
+):
+    with open_log(log) as logf:
+        gen, ref = read_features(features), read_features(reference_features)
+        result = {"run": run, "epoch": epoch, "status": gen["status"], "kid": None, "kid_std": None}
+        details = {"subsets": subsets, "subset_size": subset_size, "seed": seed}
+        sha = None
+        if gen["status"] == "ok":
+            sha = same_weights(gen, ref, names=[features, reference_features])
+            kid = kernel_inception_distance(
+                gen["features"],
+                ref["features"],
+                subsets=subsets,
+                subset_size=subset_size,
+                seed=seed,
+            )
+            result.update(kid=kid["kid"], kid_std=kid["kid_std"])
+            details["kernel"] = kid["kernel"]
+        result["protocol"] = protocol(
+            "KID",
+            n_generated=len(gen["features"]),
+            reference={**reference, "n_images": len(ref["features"])},
+            weights_sha256=sha,
+            **details,
+        )
+        write_json(score, result)
+        print(
+            f"{run} epoch {epoch}: KID {result['kid']} ± {result['kid_std']} ({result['status']})",
+            file=logf,
+        )
+
+
+if "snakemake" in globals():
+    sm = snakemake  # noqa: F821
+    main(
+        sm.input.features,
+        sm.input.reference,
+        sm.output.score,
+        sm.params.run,
+        sm.params.epoch,
+        sm.params.reference,
+        sm.params.subsets,
+        sm.params.subset_size,
+        sm.params.seed,
+        sm.log[0],
+    )

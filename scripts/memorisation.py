@@ -1,0 +1,126 @@
+"""Rule memorisation: nearest training images of generated ones in Inception feature space,
+shown side by side, and nearest-neighbour distances generated → train against test → train."""
+
+import sys
+from pathlib import Path
+
+if "snakemake" in globals():
+    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from ganrepro.analysis import protocol, read_features, same_weights  # noqa: E402
+from ganrepro.data import load_arrays, stratified_indices, to_float  # noqa: E402
+from ganrepro.figures import distance_histograms, image_rows  # noqa: E402
+from ganrepro.images import save_message_image  # noqa: E402
+from ganrepro.io import open_log, write_json  # noqa: E402
+from ganrepro.metrics.memorisation import memorisation_summary, nearest_neighbours  # noqa: E402
+
+
+def _nchw(images):
+    return to_float(torch.from_numpy(np.ascontiguousarray(images)))  # NHWC uint8 -> NCHW
+
+
+def main(
+    features,
+    samples,
+    train_features,
+    train_data,
+    test_features,
+    out,
+    run,
+    epoch,
+    dataset,
+    train_images,
+    grid=8,
+    neighbours=4,
+    log=None,
+):
+    with open_log(log) as logf:
+        gen, train, test = map(read_features, (features, train_features, test_features))
+        grid = min(grid, len(gen["features"]))
+        result = {"run": run, "epoch": epoch, "status": gen["status"], "summary": None}
+        sha = None
+        if gen["status"] != "ok":
+            for key in ("neighbours", "distances"):
+                save_message_image(f"no samples: run {gen['status']}", out[key])
+        else:
+            sha = same_weights(gen, train, test, names=[features, train_features, test_features])
+            data = load_arrays(train_data)
+            # the rows of the train features: reference_features takes this stratified prefix
+            idx = (
+                np.arange(len(data.labels))
+                if train_images is None
+                else stratified_indices(data.labels, train_images)
+            )
+            if not np.array_equal(data.labels[idx], train["labels"]):
+                raise ValueError(
+                    f"{train_features} does not match the images of {train_data}; "
+                    "delete it so the workflow recomputes it"
+                )
+            gen_d, gen_i = nearest_neighbours(gen["features"], train["features"], k=neighbours)
+            test_d, _ = nearest_neighbours(test["features"], train["features"], k=1)
+            result["summary"] = memorisation_summary(gen_d[:, 0], test_d[:, 0])
+            result["generated_to_train"] = gen_d[:, 0].round(4).tolist()
+            result["test_to_train"] = test_d[:, 0].round(4).tolist()
+            result["grid"] = [
+                {
+                    "sample": i,
+                    "train_indices": idx[gen_i[i]].tolist(),
+                    "distances": gen_d[i].round(4).tolist(),
+                }
+                for i in range(grid)
+            ]
+            with np.load(samples) as f:
+                shown = _nchw(f["images"][:grid])
+            rows = [
+                torch.cat([shown[i : i + 1], _nchw(data.images[idx[gen_i[i]]])])
+                for i in range(grid)
+            ]
+            image_rows(
+                rows,
+                out["neighbours"],
+                row_labels=[f"sample {i}" for i in range(grid)],
+                col_labels=["generated"] + [f"NN {k + 1}" for k in range(neighbours)],
+                title=f"{run} epoch {epoch}: nearest of {len(idx)} training images "
+                "(Inception pool3)",
+            )
+            s = result["summary"]
+            distance_histograms(
+                gen_d[:, 0],
+                test_d[:, 0],
+                out["distances"],
+                title=f"{run} epoch {epoch}: median ratio {s['ratio']:.3f}, "
+                f"{s['close_fraction']:.1%} closer than the closest 1% of "
+                "test images",
+            )
+        result["protocol"] = protocol(
+            "memorisation",
+            n_generated=len(gen["features"]),
+            reference={"dataset": dataset, "split": "train", "n_images": len(train["features"])},
+            weights_sha256=sha,
+            n_train=len(train["features"]),
+            n_test=len(test["features"]),
+            distance="Euclidean, Inception pool3",
+        )
+        write_json(out["score"], result)
+        print(f"{run} epoch {epoch}: {result['summary']}", file=logf)
+
+
+if "snakemake" in globals():
+    sm = snakemake  # noqa: F821
+    main(
+        sm.input.features,
+        sm.input.samples,
+        sm.input.train_features,
+        sm.input.train_data,
+        sm.input.test_features,
+        {k: sm.output[k] for k in ("score", "neighbours", "distances")},
+        sm.params.run,
+        sm.params.epoch,
+        sm.params.dataset,
+        sm.params.train_images,
+        sm.params.grid,
+        sm.params.neighbours,
+        sm.log[0],
+    )
