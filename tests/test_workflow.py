@@ -193,3 +193,46 @@ def test_report_builds_with_tables_plots_and_grids(quick_run):
     html = report.read_text(errors="replace")
     for name in ("fid_summary.csv", "fid_vs_epoch.png", "dcgan.png", "epoch0002.png"):
         assert name in html
+
+
+@pytest.mark.slow
+def test_quick_run_analyses_the_first_dcgan_run_and_reports_it(quick_run):
+    """rules/analysis.smk in the quick run: KID, IS (refused: the offline weights' classifier is
+    zero), MS-SSIM, memorisation, inversion in one table; the figures in the report."""
+    work, config = quick_run
+    results = work / "results"
+    table = pd.read_csv(results / "tables" / "analysis.csv")
+    assert table.run.nunique() == 1 and table.run.iloc[0].startswith("dcgan-s0-")
+    run, t = table.run.iloc[0], table.set_index("metric")
+    out = results / "analysis" / run / "epoch0002"
+    kid = json.loads((out / "kid.json").read_text())
+    assert t.loc["KID", "status"] == "ok" and math.isclose(t.loc["KID", "value"], kid["kid"])
+    assert kid["protocol"]["n_generated"] == QUICK["fid"]["generated_images"]
+    assert t.loc["KID", "reference"] == "cifar10:test[200]" and t.loc["KID", "weights_sha256"]
+    score = json.loads((out / "inception_score.json").read_text())
+    assert score["inception_score"] is None and score["status"] == "unavailable"
+    assert math.isnan(t.loc["Inception Score", "value"])
+    ms_gen, ms_real = (t.loc[f"MS-SSIM ({w} pairs)", "value"] for w in ("generated", "real"))
+    assert 0 < ms_real < 1 and 0 < ms_gen <= 1
+    assert t.loc["NN distance ratio (generated/test → train)", "value"] > 0
+    inversion = pd.read_csv(out / "inversion.csv")
+    assert inversion["index"].tolist() == QUICK["analysis"]["inversion_indices"]
+    assert inversion.psnr_db.between(0, 60).all()
+    from PIL import Image
+
+    assert Image.open(results / "analysis" / run / "evolution.gif").n_frames == 2  # epochs 1, 2
+    report = work / "report_analysis.html"
+    snakemake(work, config, "--report", str(report))
+    html = report.read_text(errors="replace")
+    for name in (
+        "analysis.csv",
+        "evolution.png",
+        "evolution.html",
+        "interpolation.png",
+        "memorisation_neighbours.png",
+        "memorisation_distances.png",
+        "inversion.png",
+        "inversion.csv",
+        "morph.png",
+    ):
+        assert name in html, name
