@@ -29,6 +29,29 @@ mkdir -p "$DIR"/{munge,state,spool,log,run}
 chmod 700 "$DIR/munge"
 export SLURM_CONF=$DIR/slurm.conf
 
+# srun inside each job must find slurm.conf at SLURM's default path: the executor plugin's job step
+# (snakemake-executor-plugin-slurm-jobstep 0.6) drops every SLURM_* variable, SLURM_CONF included,
+# from the environment of the srun it runs. A symlink, removed by stop_cluster.sh.
+DEFAULT_CONF=/etc/slurm/slurm.conf
+if [ -e "$DEFAULT_CONF" ] || [ -L "$DEFAULT_CONF" ]; then
+    current=$(readlink "$DEFAULT_CONF" || true)
+    if [ "$current" = "$SLURM_CONF" ]; then
+        :
+    elif [ -n "$current" ] && grep -qs "^# Written by tests/slurm/start_cluster.sh" "$DEFAULT_CONF"; then
+        other=$(dirname "$current")
+        if [ -s "$other/run/slurmctld.pid" ] && kill -0 "$(cat "$other/run/slurmctld.pid")" 2>/dev/null; then
+            cannot_run "a test cluster is already running from $other (stop_cluster.sh $other)"
+        fi
+        rm -f "$DEFAULT_CONF"   # left over from a test cluster that was not stopped
+    elif [ -L "$DEFAULT_CONF" ] && [ ! -e "$DEFAULT_CONF" ]; then
+        rm -f "$DEFAULT_CONF"   # a dangling link from an earlier test cluster
+    else
+        cannot_run "$DEFAULT_CONF exists: this machine has a SLURM configuration of its own"
+    fi
+fi
+# From here on, a failure stops whatever was started.
+trap 'rc=$?; [ "$rc" = 0 ] || bash "$(dirname "$0")/stop_cluster.sh" "$DIR"' EXIT
+
 # -- munge: a fresh key and a private socket ------------------------------------------------------
 KEY=$DIR/munge/munge.key
 SOCKET=$DIR/munge/munge.socket
@@ -84,26 +107,6 @@ NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$MEM_MB State=UNKNOWN
 PartitionName=debug Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 EOF
 
-# srun inside each job must find this file at SLURM's default path: the executor plugin's job step
-# (snakemake-executor-plugin-slurm-jobstep 0.6) drops every SLURM_* variable, SLURM_CONF included,
-# from the environment of the srun it runs. A symlink, removed by stop_cluster.sh.
-DEFAULT_CONF=/etc/slurm/slurm.conf
-if [ -e "$DEFAULT_CONF" ] || [ -L "$DEFAULT_CONF" ]; then
-    current=$(readlink "$DEFAULT_CONF" || true)
-    if [ "$current" = "$SLURM_CONF" ]; then
-        :
-    elif [ -n "$current" ] && grep -qs "^# Written by tests/slurm/start_cluster.sh" "$DEFAULT_CONF"; then
-        other=$(dirname "$current")
-        if [ -s "$other/run/slurmctld.pid" ] && kill -0 "$(cat "$other/run/slurmctld.pid")" 2>/dev/null; then
-            cannot_run "a test cluster is already running from $other (stop_cluster.sh $other)"
-        fi
-        rm -f "$DEFAULT_CONF"   # left over from a test cluster that was not stopped
-    elif [ -L "$DEFAULT_CONF" ] && [ ! -e "$DEFAULT_CONF" ]; then
-        rm -f "$DEFAULT_CONF"   # a dangling link from an earlier test cluster
-    else
-        cannot_run "$DEFAULT_CONF exists: this machine has a SLURM configuration of its own"
-    fi
-fi
 mkdir -p "$(dirname "$DEFAULT_CONF")"
 ln -sfn "$SLURM_CONF" "$DEFAULT_CONF"
 
