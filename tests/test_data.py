@@ -388,7 +388,8 @@ def test_fashion_mnist_checksum_mismatch(tmp_path, serve_dir):
     (root / "keep.txt").write_text("mine")
     with pytest.raises(
         RuntimeError,
-        match=r"checksum mismatch for .*FashionMNIST/raw/train-images-idx3-ubyte\.gz: expected md5 8d4fb7e6",
+        match=r"checksum mismatch for .*FashionMNIST/raw/train-images-idx3-ubyte\.gz: "
+        r"expected md5 8d4fb7e6",
     ):
         prepare_split(
             "fashion_mnist", "train", root=root, image_size=28, download=True, url=serve_dir(serve)
@@ -423,7 +424,8 @@ def test_mnist_missing_says_how_to_get_it(tmp_path):
 
 @pytest.mark.skipif(
     not (DEBIAN_FASHION / "t10k-images-idx3-ubyte.gz").is_file(),
-    reason="Debian's dataset-fashion-mnist is not installed (apt-get install dataset-fashion-mnist)",
+    reason="Debian's dataset-fashion-mnist is not installed "
+    "(apt-get install dataset-fashion-mnist)",
 )
 def test_debian_fashion_mnist_folder():
     data = prepare_split("fashion_mnist", "test", root=DEBIAN_FASHION, image_size=28)

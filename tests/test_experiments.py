@@ -54,3 +54,36 @@ def test_errors_name_the_experiment():
         expand_runs(config(a={"lrr": 1}))
     with pytest.raises(ValueError, match=r"experiments\.a\.dataset: unknown dataset 'nope'"):
         expand_runs(config(a={"dataset": "nope"}))
+
+
+def test_variants_change_settings_together_and_cross_the_grid():
+    runs = expand_runs(
+        config(
+            cmp={
+                "variants": {
+                    "plain": {},
+                    "wgan": {"loss": "wasserstein", "clip": 0.01, "n_critic": 5},
+                },
+                "grid": {"lr": [1e-4, 2e-4]},
+            }
+        )
+    )
+    assert len(runs) == 4
+    by_variant = {(r.grid["variant"], r.grid["lr"]): r for r in runs.values()}
+    wgan = by_variant[("wgan", 1e-4)].settings
+    assert (wgan["loss"], wgan["clip"], wgan["n_critic"]) == ("wasserstein", 0.01, 5)
+    assert by_variant[("plain", 1e-4)].settings["clip"] is None
+    assert by_variant[("plain", 2e-4)].name.startswith("cmp-plain-lr0.0002-s0-")
+    # an experiment without variants keeps its names and grid coordinates as before
+    assert all("variant" not in r.grid for r in expand_runs(config(a={"lr": 1e-4})).values())
+
+
+def test_a_variant_may_not_set_what_the_grid_varies():
+    with pytest.raises(
+        ValueError, match=r"experiments\.x\.variants\.v: \['lr'\] cannot be set in a variant"
+    ):
+        expand_runs(config(x={"variants": {"v": {"lr": 1e-3}}, "grid": {"lr": [1e-4]}}))
+    with pytest.raises(
+        ValueError, match=r"experiments\.x\.variants\.v.*unknown training settings \['lrr'\]"
+    ):
+        expand_runs(config(x={"variants": {"v": {"lrr": 1e-3}}}))

@@ -5,7 +5,6 @@ import math
 import pytest
 import torch
 import torch.nn as nn
-
 from ganrepro import losses as L
 from ganrepro.models import FAMILIES, build_discriminator, build_generator
 
@@ -21,7 +20,10 @@ def test_bce_losses_match_their_formulas():
     # one-sided label smoothing changes the real target only
     smoothed = L.d_loss("bce", real, fake, real_target=0.9)
     t = 0.9
-    expected = -(t * torch.log(sig(real)) + (1 - t) * torch.log(1 - sig(real))).mean() - torch.log(1 - sig(fake)).mean()
+    expected = (
+        -(t * torch.log(sig(real)) + (1 - t) * torch.log(1 - sig(real))).mean()
+        - torch.log(1 - sig(fake)).mean()
+    )
     assert torch.allclose(smoothed, expected)
 
 
@@ -30,7 +32,9 @@ def test_hinge_wasserstein_lsgan():
     assert L.d_loss("hinge", real, fake).item() == pytest.approx((0.5 + 0) / 2 + (0 + 1.3) / 2)
     assert L.d_loss("wasserstein", real, fake).item() == pytest.approx(fake.mean() - real.mean())
     assert L.g_loss("hinge", fake).item() == pytest.approx(-fake.mean().item())
-    assert L.d_loss("lsgan", real, fake).item() == pytest.approx(0.5 * (((real - 1) ** 2).mean() + (fake**2).mean()).item())
+    assert L.d_loss("lsgan", real, fake).item() == pytest.approx(
+        0.5 * (((real - 1) ** 2).mean() + (fake**2).mean()).item()
+    )
     with pytest.raises(ValueError, match="unknown loss 'hindge'"):
         L.d_loss("hindge", real, fake)
 

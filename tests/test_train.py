@@ -5,7 +5,6 @@ import copy
 import numpy as np
 import pytest
 import torch
-
 from ganrepro import losses as L
 from ganrepro.data import ImageArrays
 from ganrepro.train import EMA, Trainer, TrainingDiverged, TrainSettings, generate, load_generator
@@ -21,8 +20,13 @@ def data():
 
 
 def trainer(data, tmp_path, **settings):
-    return Trainer(TrainSettings(**{**TINY, **settings}), data, seed=3, device=torch.device("cpu"),
-                   state_dir=tmp_path)
+    return Trainer(
+        TrainSettings(**{**TINY, **settings}),
+        data,
+        seed=3,
+        device=torch.device("cpu"),
+        state_dir=tmp_path,
+    )
 
 
 def weights(t):
@@ -115,7 +119,9 @@ def test_ema_generator_is_used_for_sampling(data, tmp_path):
 
 
 def test_weight_clipping_keeps_critic_weights_in_range(data, tmp_path):
-    t = trainer(data, tmp_path, loss="wasserstein", clip=0.01, optimizer="rmsprop", lr=5e-5, n_critic=2)
+    t = trainer(
+        data, tmp_path, loss="wasserstein", clip=0.01, optimizer="rmsprop", lr=5e-5, n_critic=2
+    )
     t.run(until=1)
     assert all(p.abs().max() <= 0.01 for p in t.D.parameters())
     g_steps = sum(1 for r in t.rows if not np.isnan(r[3]))

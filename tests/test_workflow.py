@@ -102,7 +102,7 @@ def test_workflow_stops_before_any_job_on_a_bad_grid_value(tmp_path):
     assert not (tmp_path / "results").exists()
 
 
-# -- one end-to-end quick run -----------------------------------------------------------------------
+# -- one end-to-end quick run ----------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

@@ -106,7 +106,8 @@ def prepare_split(
     if source == "image_folder":
         if url or md5 or download:
             raise ValueError(
-                "download, url and md5 apply to cifar10/mnist/fashion_mnist, not to an image folder; "
+                "download, url and md5 apply to cifar10/mnist/fashion_mnist, "
+                "not to an image folder; "
                 f"remove them, or copy the images into {root}"
             )
         return _image_folder(root, split, image_size, channels or 3, max_images)
@@ -280,7 +281,8 @@ def _list_image_folder(root: Path, split: str) -> tuple[list[Path], np.ndarray, 
         base = root / split
         if not base.is_dir():
             raise FileNotFoundError(
-                f"image folder {root} has no {split}/ sub-folder; add {base}/<class>/<image> files, "
+                f"image folder {root} has no {split}/ sub-folder; "
+                f"add {base}/<class>/<image> files, "
                 "or point root at a folder that has it"
             )
     elif split == "test":
@@ -428,7 +430,8 @@ def _mnist_like(
     if not download and not torchvision_layout:
         names = ", ".join(n + "[.gz]" for n in _IDX_NAMES[split])
         hint = (
-            " (Debian: apt-get install dataset-fashion-mnist, root: /usr/share/datasets/fashion-mnist)"
+            " (Debian: apt-get install dataset-fashion-mnist,"
+            " root: /usr/share/datasets/fashion-mnist)"
             if source == "fashion_mnist"
             else ""
         )
@@ -503,7 +506,8 @@ def _open_npz(path: str | os.PathLike) -> Iterator[Any]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(
-            f"data arrays {path} not found; run the prepare_data rule (or save_arrays) to create them"
+            f"data arrays {path} not found; "
+            "run the prepare_data rule (or save_arrays) to create them"
         )
     try:
         npz = np.load(path, allow_pickle=False)

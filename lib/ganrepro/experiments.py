@@ -1,10 +1,12 @@
 """Expand the experiments of a config into runs, each identified by its resolved settings.
 
 An experiment is a base of training settings, an optional grid (each key a list of values: the
-runs are their Cartesian product) and a list of seeds. A run's name says where it comes from
-and ends with a hash of everything that determines its result (training settings, seed and the
-dataset definition), so an edited experiment produces new runs and an unchanged one keeps its
-cached files.
+runs are their Cartesian product), optional named variants (sets of settings that change
+together, such as a family with its own loss and optimiser; each is crossed with the grid and
+shows as a ``variant`` column in the experiment's table) and a list of seeds. A run's name
+says where it comes from and ends with a hash of everything that determines its result
+(training settings, seed and the dataset definition), so an edited experiment produces new runs
+and an unchanged one keeps its cached files.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from ganrepro.train import TrainSettings
 
 # Keys of an experiment that are not training settings.
-EXPERIMENT_KEYS = ("description", "dataset", "seeds", "grid")
+EXPERIMENT_KEYS = ("description", "dataset", "seeds", "grid", "variants")
 # Short names for grid keys in run names.
 _ABBREV = {"batch_size": "bs", "latent_dim": "z", "width": "w", "lr_schedule": "sched"}
 
@@ -29,7 +31,7 @@ class Run:
     experiment: str
     dataset: str
     seed: int
-    grid: dict[str, Any]  # this run's coordinates in its experiment's grid
+    grid: dict[str, Any]  # this run's coordinates in its experiment's grid (and its variant)
     settings: dict[str, Any]  # resolved TrainSettings as a plain dict
 
     @property
@@ -58,32 +60,43 @@ def expand_experiment(
         )
     base = {k: v for k, v in {**defaults, **exp}.items() if k not in EXPERIMENT_KEYS}
     grid = exp.get("grid") or {}
+    variants = exp.get("variants") or {None: {}}
     seeds = exp.get("seeds", defaults.get("seeds", [0]))
     runs = []
-    for values in itertools.product(*grid.values()):
-        coords = dict(zip(grid, values, strict=True))
-        try:
-            settings = TrainSettings.from_dict({**base, **coords})
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"experiments.{name}: {err}") from err
-        resolved = _plain(settings)
-        for seed in seeds:
-            identity = {"settings": resolved, "seed": seed, "dataset": datasets[dataset]}
-            parts = [
-                name,
-                *(f"{_ABBREV.get(k, k)}{_slug(v)}" for k, v in coords.items()),
-                f"s{seed}",
-            ]
-            runs.append(
-                Run(
-                    name="-".join(parts) + "-" + settings_hash(identity),
-                    experiment=name,
-                    dataset=dataset,
-                    seed=seed,
-                    grid=coords,
-                    settings=resolved,
-                )
+    for variant, overrides in variants.items():
+        where = f"experiments.{name}" + (f".variants.{variant}" if variant is not None else "")
+        clash = sorted(set(overrides or {}) & (set(grid) | set(EXPERIMENT_KEYS)))
+        if clash:
+            raise ValueError(
+                f"{where}: {clash} cannot be set in a variant (a variant holds training "
+                "settings that the grid does not vary)"
             )
+        for values in itertools.product(*grid.values()):
+            coords = dict(zip(grid, values, strict=True))
+            try:
+                settings = TrainSettings.from_dict({**base, **(overrides or {}), **coords})
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"{where}: {err}") from err
+            resolved = _plain(settings)
+            label = coords if variant is None else {"variant": variant, **coords}
+            for seed in seeds:
+                identity = {"settings": resolved, "seed": seed, "dataset": datasets[dataset]}
+                parts = [
+                    name,
+                    *([variant] if variant is not None else []),
+                    *(f"{_ABBREV.get(k, k)}{_slug(v)}" for k, v in coords.items()),
+                    f"s{seed}",
+                ]
+                runs.append(
+                    Run(
+                        name="-".join(parts) + "-" + settings_hash(identity),
+                        experiment=name,
+                        dataset=dataset,
+                        seed=seed,
+                        grid=label,
+                        settings=resolved,
+                    )
+                )
     return runs
 
 

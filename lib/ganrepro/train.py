@@ -28,9 +28,10 @@ import torch.nn.functional as F
 from ganrepro import losses as L
 from ganrepro.data import ImageArrays, to_float
 from ganrepro.io import atomic_path, load_torch, save_torch
-from ganrepro.models import build_discriminator, build_generator
+from ganrepro.models import DOutput, build_discriminator, build_generator
 
 LOSS_COLUMNS = ("epoch", "step", "d_loss", "g_loss", "d_real", "d_fake", "gp")
+D_BATCHES = ("separate", "joint")
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,28 @@ class TrainSettings:
     lr_floor: float = 0.0  # final lr as a fraction of the initial one
     ema: float | None = None  # decay of an exponential moving average of G (used for sampling)
     label_smoothing: float = 0.0  # one-sided: real target 1 - s
+    soft_labels: float = 0.0  # random soft labels: real target - U(0, s), fake target U(0, s)
     label_flip: float = 0.0  # probability of swapping a D target
     instance_noise: float = 0.0  # std of Gaussian noise on D inputs, annealed linearly to 0
+    replay_size: int = 0  # older fakes kept for D (0: no replay buffer)
+    replay_fraction: float = 0.5  # probability that a fake shown to D is swapped for an older one
+    d_batches: str = "separate"  # separate: D sees a real batch and a fake batch; joint: one batch
+
+    def __post_init__(self) -> None:
+        if self.d_batches not in D_BATCHES:
+            raise ValueError(
+                f"d_batches must be one of {', '.join(D_BATCHES)}, got {self.d_batches!r}"
+            )
+        if self.replay_size < 0 or not 0.0 <= self.replay_fraction <= 1.0:
+            raise ValueError("replay_size must be >= 0 and replay_fraction in [0, 1]")
+        if self.replay_size and self.replay_size < self.batch_size:
+            raise ValueError(
+                f"replay_size {self.replay_size} is smaller than batch_size {self.batch_size}; "
+                "the replay "
+                "buffer must hold at least one batch (ganhacks: a few batches' worth)"
+            )
+        if not 0.0 <= self.soft_labels <= 0.5:
+            raise ValueError(f"soft_labels must be in [0, 0.5], got {self.soft_labels}")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainSettings:
@@ -86,7 +107,8 @@ class TrainingDiverged(RuntimeError):
     def __init__(self, epoch: int, step: int, what: str):
         super().__init__(
             f"training diverged at epoch {epoch}, step {step}: {what}. Lower the learning rate, "
-            "change the loss or enable gradient penalty / spectral norm; the checkpoints of earlier "
+            "change the loss or enable gradient penalty / spectral norm; "
+            "the checkpoints of earlier "
             "epochs are kept."
         )
         self.epoch, self.step = epoch, step
@@ -110,6 +132,82 @@ class EMA:
             b_ema.copy_(b)
 
 
+class ReplayBuffer:
+    """Older generated images that D is shown again (Shrivastava et al. 2017; ganhacks: "train
+    D with a history of older generator samples"), so D does not forget what G used to make
+    and G cannot win by cycling back to an old mode.
+
+    While filling, each batch is stored and passed through unchanged. Once full, each image of
+    a batch is, with probability ``fraction``, swapped with a random stored image (the stored
+    one goes to D, the new one takes its slot; CycleGAN's image pool, vectorised). Labels
+    travel with their images, so conditional D and AC-GAN see the class each image was made
+    for. The contents and the random generator are part of the training state.
+    """
+
+    def __init__(self, capacity: int, fraction: float, generator: torch.Generator):
+        self.capacity, self.fraction, self.rng = capacity, fraction, generator
+        self.images: torch.Tensor | None = None
+        self.labels: torch.Tensor | None = None
+        self.count = 0
+
+    @torch.no_grad()
+    def swap(
+        self, images: torch.Tensor, labels: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        n = images.shape[0]
+        if self.images is None:
+            self.images = images.new_empty((self.capacity, *images.shape[1:]))
+            self.labels = None if labels is None else labels.new_empty(self.capacity)
+        if self.count < self.capacity:
+            k = min(n, self.capacity - self.count)
+            self.images[self.count : self.count + k] = images[:k]
+            if labels is not None:
+                self.labels[self.count : self.count + k] = labels[:k]
+            self.count += k
+            return images, labels
+        swap = torch.rand(n, device=images.device, generator=self.rng) < self.fraction
+        idx = swap.nonzero().flatten()
+        slots = torch.randperm(self.capacity, device=images.device, generator=self.rng)[
+            : idx.numel()
+        ]
+        out = images.clone()
+        out[idx] = self.images[slots]
+        self.images[slots] = images[idx]
+        if labels is not None:
+            labels = labels.clone()
+            old = self.labels[slots]
+            self.labels[slots] = labels[idx]
+            labels[idx] = old
+        return out, labels
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "images": self.images,
+            "labels": self.labels,
+            "count": self.count,
+            "rng": self.rng.get_state(),
+        }
+
+    def load_state(self, st: dict[str, Any]) -> None:
+        self.images = None if st["images"] is None else st["images"].clone()
+        self.labels = None if st["labels"] is None else st["labels"].clone()
+        self.count = st["count"]
+        self.rng.set_state(st["rng"])
+
+
+def _split(out: DOutput, n: int) -> tuple[DOutput, DOutput]:
+    """Split a joint batch's output into its first n rows and the rest."""
+
+    def part(t, sl):
+        return None if t is None else t[sl]
+
+    a, b = slice(None, n), slice(n, None)
+    return (
+        DOutput(out.logits[a], part(out.features, a), part(out.class_logits, a)),
+        DOutput(out.logits[b], part(out.features, b), part(out.class_logits, b)),
+    )
+
+
 def model_config(settings: TrainSettings, data: ImageArrays) -> dict[str, Any]:
     """Arguments for the registry, stored in every checkpoint so G can be rebuilt from it alone."""
     _, h, _, c = data.images.shape
@@ -120,8 +218,13 @@ def model_config(settings: TrainSettings, data: ImageArrays) -> dict[str, Any]:
             "set conditional: false or use a labelled dataset"
         )
     return dict(
-        model=settings.model, latent_dim=settings.latent_dim, image_size=h, channels=c,
-        width=settings.width, n_classes=n_classes, **settings.model_options,
+        model=settings.model,
+        latent_dim=settings.latent_dim,
+        image_size=h,
+        channels=c,
+        width=settings.width,
+        n_classes=n_classes,
+        **settings.model_options,
     )
 
 
@@ -153,7 +256,9 @@ def _seeded(seed: int, *salt: int, device: torch.device | str = "cpu") -> torch.
     return g
 
 
-def fixed_noise(latent_dim: int, n: int, seed: int, n_classes: int = 0) -> tuple[torch.Tensor, torch.Tensor | None]:
+def fixed_noise(
+    latent_dim: int, n: int, seed: int, n_classes: int = 0
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """The same z (and labels, cycling through classes) at every checkpoint of a run."""
     g = _seeded(seed, 1)
     z = torch.randn(n, latent_dim, generator=g)
@@ -164,8 +269,17 @@ def fixed_noise(latent_dim: int, n: int, seed: int, n_classes: int = 0) -> tuple
 class Trainer:
     """Owns models, optimisers and random state of one run; ``run`` trains to the last epoch."""
 
-    def __init__(self, settings: TrainSettings, data: ImageArrays, *, seed: int, device: torch.device,
-                 state_dir: str | Path, log: TextIO = sys.stderr, save_every_seconds: float = 600.0):
+    def __init__(
+        self,
+        settings: TrainSettings,
+        data: ImageArrays,
+        *,
+        seed: int,
+        device: torch.device,
+        state_dir: str | Path,
+        log: TextIO = sys.stderr,
+        save_every_seconds: float = 600.0,
+    ):
         self.s, self.seed, self.device, self.log = settings, seed, device, log
         self.state_dir = Path(state_dir)
         self.save_every_seconds = save_every_seconds
@@ -173,7 +287,9 @@ class Trainer:
         self.n = data.images.shape[0]
         self.steps_per_epoch = self.n // settings.batch_size
         if self.steps_per_epoch < 1:
-            raise ValueError(f"batch_size {settings.batch_size} is larger than the dataset ({self.n} images)")
+            raise ValueError(
+                f"batch_size {settings.batch_size} is larger than the dataset ({self.n} images)"
+            )
         # The dataset lives on the device as one uint8 tensor; batches are normalised there.
         self.images = torch.from_numpy(data.images).to(device)
         self.labels = torch.from_numpy(data.labels).to(device)
@@ -186,10 +302,20 @@ class Trainer:
         self.opt_g = _optimizer(settings, self.G.parameters(), lr_g)
         self.opt_d = _optimizer(settings, self.D.parameters(), lr_d)
         total = settings.epochs * self.steps_per_epoch
-        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, _lr_lambda(settings, total // settings.n_critic))
+        self.sched_g = torch.optim.lr_scheduler.LambdaLR(
+            self.opt_g, _lr_lambda(settings, total // settings.n_critic)
+        )
         self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, _lr_lambda(settings, total))
         self.ema = EMA(self.G, settings.ema) if settings.ema else None
         self.noise = _seeded(seed, 2, device=device)  # z, fake labels, smoothing, flips, penalty
+        # Its own stream, so turning replay on leaves every other random draw where it was.
+        self.replay = (
+            ReplayBuffer(
+                settings.replay_size, settings.replay_fraction, _seeded(seed, 5, device=device)
+            )
+            if settings.replay_size
+            else None
+        )
         self.epoch, self.batch = 0, 0  # position: next batch to train
         self.rows: list[tuple] = []
         self._pending: list[torch.Tensor] = []
@@ -197,14 +323,22 @@ class Trainer:
     # -- state -------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         return {
-            "generator": self.G.state_dict(), "discriminator": self.D.state_dict(),
-            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-            "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
+            "generator": self.G.state_dict(),
+            "discriminator": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "sched_g": self.sched_g.state_dict(),
+            "sched_d": self.sched_d.state_dict(),
             "generator_ema": self.ema.model.state_dict() if self.ema else None,
-            "noise": self.noise.get_state(), "torch_rng": torch.get_rng_state(),
+            "noise": self.noise.get_state(),
+            "torch_rng": torch.get_rng_state(),
             "cuda_rng": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else None,
-            "epoch": self.epoch, "batch": self.batch, "rows": self.rows,
-            "settings": dataclasses.asdict(self.s), "seed": self.seed,
+            "epoch": self.epoch,
+            "batch": self.batch,
+            "rows": self.rows,
+            "settings": dataclasses.asdict(self.s),
+            "seed": self.seed,
+            "replay": self.replay.state() if self.replay else None,
         }
 
     def load_state(self, st: dict[str, Any]) -> None:
@@ -222,6 +356,8 @@ class Trainer:
         torch.set_rng_state(st["torch_rng"])
         if st["cuda_rng"] is not None:
             torch.cuda.set_rng_state_all(st["cuda_rng"])
+        if self.replay:
+            self.replay.load_state(st["replay"])
         self.epoch, self.batch, self.rows = st["epoch"], st["batch"], list(st["rows"])
 
     def try_resume(self, until: int) -> bool:
@@ -263,6 +399,13 @@ class Trainer:
     def _targets(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         real = torch.full((n,), 1.0 - self.s.label_smoothing, device=self.device)
         fake = torch.zeros(n, device=self.device)
+        if self.s.soft_labels > 0:
+            real = real - self.s.soft_labels * torch.rand(
+                n, device=self.device, generator=self.noise
+            )
+            fake = fake + self.s.soft_labels * torch.rand(
+                n, device=self.device, generator=self.noise
+            )
         if self.s.label_flip > 0:
             flip = torch.rand(n, device=self.device, generator=self.noise) < self.s.label_flip
             real, fake = torch.where(flip, fake, real), torch.where(flip, real, fake)
@@ -272,16 +415,32 @@ class Trainer:
         z = torch.randn(n, self.s.latent_dim, device=self.device, generator=self.noise)
         y = None
         if self.config["n_classes"]:
-            y = torch.randint(self.config["n_classes"], (n,), device=self.device, generator=self.noise)
+            y = torch.randint(
+                self.config["n_classes"], (n,), device=self.device, generator=self.noise
+            )
         return z, y
+
+    def _discriminate(
+        self, x: torch.Tensor, y: torch.Tensor | None, fake: torch.Tensor, yf: torch.Tensor | None
+    ) -> tuple[DOutput, DOutput]:
+        """D on the real and the fake batch: two forward passes (``separate``, so BatchNorm
+        normalises each batch by its own statistics, as ganhacks advise) or one on their
+        concatenation (``joint``)."""
+        if self.s.d_batches == "joint":
+            labels = None if y is None else torch.cat([y, yf])
+            return _split(self.D(torch.cat([x, fake]), labels), x.shape[0])
+        return self.D(x, y), self.D(fake, yf)
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor | None, step: int, total: int) -> None:
         s, n = self.s, x.shape[0]
         z, yf = self._sample_z(n)
         with torch.no_grad():
             fake = self.G(z, yf)
-        out_r = self.D(self._d_inputs(x, step, total), y)
-        out_f = self.D(self._d_inputs(fake, step, total), yf)
+        if self.replay is not None:
+            fake, yf = self.replay.swap(fake, yf)
+        out_r, out_f = self._discriminate(
+            self._d_inputs(x, step, total), y, self._d_inputs(fake, step, total), yf
+        )
         rt, ft = self._targets(n)
         d_loss = L.d_loss(s.loss, out_r.logits, out_f.logits, rt, ft)
         gp = torch.zeros((), device=self.device)
@@ -289,7 +448,9 @@ class Trainer:
             gp = L.gradient_penalty(lambda t: self.D(t, y).logits, x, fake, generator=self.noise)
             d_loss = d_loss + s.gp_weight * gp
         if out_r.class_logits is not None:
-            d_loss = d_loss + s.aux_weight * (F.cross_entropy(out_r.class_logits, y) + F.cross_entropy(out_f.class_logits, yf))
+            d_loss = d_loss + s.aux_weight * (
+                F.cross_entropy(out_r.class_logits, y) + F.cross_entropy(out_f.class_logits, yf)
+            )
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
@@ -317,9 +478,17 @@ class Trainer:
             if self.ema:
                 self.ema.update(self.G)
         # Kept on the device: reading them every step would sync the host with the GPU.
-        self._pending.append(torch.stack([
-            d_loss.detach(), g_loss.detach(), out_r.logits.detach().mean(), out_f.logits.detach().mean(), gp.detach(),
-        ]))
+        self._pending.append(
+            torch.stack(
+                [
+                    d_loss.detach(),
+                    g_loss.detach(),
+                    out_r.logits.detach().mean(),
+                    out_f.logits.detach().mean(),
+                    gp.detach(),
+                ]
+            )
+        )
 
     def _flush(self) -> None:
         if not self._pending:
@@ -332,7 +501,9 @@ class Trainer:
             self.rows.append((step // self.steps_per_epoch + 1, step, *v))
             d, g = v[0], v[1]
             if not math.isfinite(d) or math.isinf(g):
-                raise TrainingDiverged(step // self.steps_per_epoch + 1, step, f"d_loss={d}, g_loss={g}")
+                raise TrainingDiverged(
+                    step // self.steps_per_epoch + 1, step, f"d_loss={d}, g_loss={g}"
+                )
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self, until: int | None = None, on_checkpoint=None, log_every: int = 50) -> None:
@@ -346,10 +517,12 @@ class Trainer:
         while self.epoch < until:
             self.G.train()
             self.D.train()
-            perm = torch.randperm(self.n, generator=_seeded(self.seed, 3, self.epoch)).to(self.device)
+            perm = torch.randperm(self.n, generator=_seeded(self.seed, 3, self.epoch)).to(
+                self.device
+            )
             t0, b0 = time.monotonic(), self.batch
             while self.batch < self.steps_per_epoch:
-                idx = perm[self.batch * s.batch_size:(self.batch + 1) * s.batch_size]
+                idx = perm[self.batch * s.batch_size : (self.batch + 1) * s.batch_size]
                 step = self.epoch * self.steps_per_epoch + self.batch
                 x = to_float(self.images[idx])
                 y = self.labels[idx] if self.config["n_classes"] else None
@@ -358,9 +531,9 @@ class Trainer:
                 if self.batch % log_every == 0 or self.batch == self.steps_per_epoch:
                     self._flush()
                     self._progress(t0, b0)
-                    if time.monotonic() - last_save > self.save_every_seconds:
-                        self.save_state()
-                        last_save = time.monotonic()
+                if time.monotonic() - last_save > self.save_every_seconds:
+                    self.save_state()  # a killed job loses at most this interval
+                    last_save = time.monotonic()
             self.epoch, self.batch = self.epoch + 1, 0
             self._flush()
             if self.epoch in keep and on_checkpoint is not None:
@@ -374,8 +547,12 @@ class Trainer:
         rate = (self.batch - b0) * self.s.batch_size / max(time.monotonic() - t0, 1e-9)
         _, _, d, g, *_ = self.rows[-1]
         g_last = next((r[3] for r in reversed(self.rows) if not math.isnan(r[3])), float("nan"))
-        print(f"epoch {self.epoch + 1}/{self.s.epochs} [{bar}] {self.batch}/{self.steps_per_epoch} "
-              f"d_loss={d:.4f} g_loss={g_last:.4f} {rate:.0f} img/s", file=self.log, flush=True)
+        print(
+            f"epoch {self.epoch + 1}/{self.s.epochs} [{bar}] {self.batch}/{self.steps_per_epoch} "
+            f"d_loss={d:.4f} g_loss={g_last:.4f} {rate:.0f} img/s",
+            file=self.log,
+            flush=True,
+        )
 
 
 def write_losses_csv(path: str | Path, rows: Sequence[tuple]) -> None:
@@ -385,21 +562,33 @@ def write_losses_csv(path: str | Path, rows: Sequence[tuple]) -> None:
         w.writerows(rows)
 
 
-def load_generator(checkpoint: dict[str, Any] | str | Path, device: torch.device | str = "cpu",
-                   use_ema: bool = True) -> nn.Module:
+def load_generator(
+    checkpoint: dict[str, Any] | str | Path,
+    device: torch.device | str = "cpu",
+    use_ema: bool = True,
+) -> nn.Module:
     """Rebuild G from a checkpoint (path or loaded dict) in eval mode; EMA weights when present."""
-    ckpt = load_torch(checkpoint, map_location=device) if isinstance(checkpoint, (str, Path)) else checkpoint
+    ckpt = (
+        load_torch(checkpoint, map_location=device)
+        if isinstance(checkpoint, (str, Path))
+        else checkpoint
+    )
     if ckpt.get("status") != "ok":
         raise ValueError(f"checkpoint has status {ckpt.get('status')!r}: {ckpt.get('message', '')}")
     G = build_generator(**ckpt["model_config"]).to(device)
-    weights = ckpt["generator_ema"] if use_ema and ckpt.get("generator_ema") is not None else ckpt["generator"]
+    weights = (
+        ckpt["generator_ema"]
+        if use_ema and ckpt.get("generator_ema") is not None
+        else ckpt["generator"]
+    )
     G.load_state_dict(weights)
     return G.eval()
 
 
 @torch.no_grad()
-def generate(G: nn.Module, n: int, *, seed: int, batch_size: int = 500,
-             device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor | None]:
+def generate(
+    G: nn.Module, n: int, *, seed: int, batch_size: int = 500, device: torch.device | str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """n images as NCHW floats in [-1, 1] on the CPU, labels balanced over classes when G is
     conditional; the same seed gives the same images whatever the batch size."""
     g = _seeded(seed, 4)
@@ -409,6 +598,6 @@ def generate(G: nn.Module, n: int, *, seed: int, batch_size: int = 500,
     y = torch.arange(n) % n_classes if n_classes else None
     out = []
     for i in range(0, n, batch_size):
-        yb = y[i:i + batch_size].to(device) if y is not None else None
-        out.append(G(z[i:i + batch_size].to(device), yb).float().cpu())
+        yb = y[i : i + batch_size].to(device) if y is not None else None
+        out.append(G(z[i : i + batch_size].to(device), yb).float().cpu())
     return torch.cat(out), y

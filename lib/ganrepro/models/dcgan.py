@@ -2,6 +2,10 @@
 
 G: transposed convolutions from a 4x4 map, BatchNorm and ReLU, tanh output.
 D: strided convolutions, LeakyReLU(0.2), BatchNorm after the first layer, optional dropout.
+
+Options: ``dropout`` (D, after each normalised block), ``d_norm`` (D's normalisation: batch as
+in the paper, or instance / layer / none) and ``spectral_norm`` (D's convolutions). The other
+convolutional families reuse these two networks (conditional inputs, extra heads, critics).
 """
 
 from __future__ import annotations
@@ -9,11 +13,22 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from ganrepro.models.layers import DOutput, dcgan_init, n_upsamplings
+from ganrepro.models.layers import (
+    DOutput,
+    apply_spectral_norm,
+    check_classes,
+    dcgan_init,
+    n_upsamplings,
+    norm2d,
+)
+
+OPTIONS = ("dropout", "d_norm", "spectral_norm")
 
 
 class Generator(nn.Module):
-    def __init__(self, latent_dim: int = 100, image_size: int = 32, channels: int = 3, width: int = 64):
+    def __init__(
+        self, latent_dim: int = 100, image_size: int = 32, channels: int = 3, width: int = 64
+    ):
         super().__init__()
         self.latent_dim = latent_dim
         self.n_classes = 0
@@ -40,33 +55,85 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    def __init__(self, image_size: int = 32, channels: int = 3, width: int = 64, dropout: float = 0.0):
+    """Strided convolutions down to a 4x4 map (``trunk``), then a 4x4 convolution to one score.
+
+    ``features`` of the output is the flattened 4x4 map: the last hidden layer, which feature
+    matching compares between real and generated batches.
+    """
+
+    def __init__(
+        self,
+        image_size: int = 32,
+        channels: int = 3,
+        width: int = 64,
+        dropout: float = 0.0,
+        d_norm: str = "batch",
+        spectral_norm: bool = False,
+    ):
         super().__init__()
         self.n_classes = 0
         n = n_upsamplings(image_size)
         ch = width
-        layers: list[nn.Module] = [nn.Conv2d(channels, ch, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
+        bias = d_norm == "none"  # a normalisation layer's shift makes a conv bias redundant
+        layers: list[nn.Module] = [
+            nn.Conv2d(channels, ch, 4, 2, 1, bias=False),
+            nn.LeakyReLU(0.2, True),
+        ]
         for _ in range(n - 1):
-            layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch * 2), nn.LeakyReLU(0.2, True)]
+            layers += [
+                nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=bias),
+                norm2d(d_norm, ch * 2),
+                nn.LeakyReLU(0.2, True),
+            ]
             if dropout > 0:
                 layers.append(nn.Dropout2d(dropout))
             ch *= 2
         self.body = nn.Sequential(*layers)
         self.head = nn.Conv2d(ch, 1, 4, 1, 0, bias=False)
+        self.out_channels = ch  # of the 4x4 trunk output
         self.apply(dcgan_init)
+        if spectral_norm:
+            apply_spectral_norm(self)
+
+    def trunk(self, x: torch.Tensor) -> torch.Tensor:
+        """The (N, out_channels, 4, 4) map every head reads."""
+        return self.body(x)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> DOutput:
         h = self.body(x)
         return DOutput(logits=self.head(h).flatten(), features=h.flatten(1))
 
 
-def build_generator(*, latent_dim: int, image_size: int, channels: int, width: int = 64,
-                    n_classes: int = 0, **_: object) -> Generator:
-    if n_classes:
-        raise ValueError("dcgan is unconditional; use a conditional model for labelled training")
+def build_generator(
+    *,
+    latent_dim: int,
+    image_size: int,
+    channels: int,
+    width: int = 64,
+    n_classes: int = 0,
+    **_: object,
+) -> Generator:
+    check_classes("dcgan", n_classes, conditional=False)
     return Generator(latent_dim=latent_dim, image_size=image_size, channels=channels, width=width)
 
 
-def build_discriminator(*, image_size: int, channels: int, width: int = 64, n_classes: int = 0,
-                        dropout: float = 0.0, **_: object) -> Discriminator:
-    return Discriminator(image_size=image_size, channels=channels, width=width, dropout=dropout)
+def build_discriminator(
+    *,
+    image_size: int,
+    channels: int,
+    width: int = 64,
+    n_classes: int = 0,
+    dropout: float = 0.0,
+    d_norm: str = "batch",
+    spectral_norm: bool = False,
+    **_: object,
+) -> Discriminator:
+    check_classes("dcgan", n_classes, conditional=False)
+    return Discriminator(
+        image_size=image_size,
+        channels=channels,
+        width=width,
+        dropout=dropout,
+        d_norm=d_norm,
+        spectral_norm=spectral_norm,
+    )

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
+from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import spectral_norm
 
 
 @dataclass
@@ -28,7 +30,7 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
-    elif isinstance(module, (nn.BatchNorm2d, nn.BatchNorm1d)):
+    elif isinstance(module, (nn.BatchNorm2d, nn.BatchNorm1d)) and module.affine:
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
 
@@ -39,3 +41,139 @@ def n_upsamplings(image_size: int) -> int:
     if image_size < 8 or 4 * 2**n != image_size:
         raise ValueError(f"image_size must be a power of two >= 8, got {image_size}")
     return n
+
+
+# -- normalisation and spectral norm ---------------------------------------------------------
+
+D_NORMS = ("batch", "instance", "layer", "none")
+
+
+def norm2d(kind: str, channels: int) -> nn.Module:
+    """A discriminator's normalisation layer by name.
+
+    "layer" normalises each sample over (C, H, W) with a per-channel affine (GroupNorm with one
+    group), "instance" each channel of each sample: both keep samples independent, which the
+    gradient penalty needs (it is a per-sample gradient); "batch" couples them.
+    """
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "instance":
+        return nn.InstanceNorm2d(channels, affine=True)
+    if kind == "layer":
+        return nn.GroupNorm(1, channels)
+    if kind == "none":
+        return nn.Identity()
+    raise ValueError(f"unknown d_norm {kind!r}; choose one of {', '.join(D_NORMS)}")
+
+
+SN_TYPES = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
+
+
+def apply_spectral_norm(
+    module: nn.Module, types: tuple[type[nn.Module], ...] = SN_TYPES
+) -> nn.Module:
+    """Spectrally normalise every layer of ``types`` in ``module`` (Miyato et al. 2018).
+
+    Applied after initialisation: a parametrised layer's ``weight`` is computed from
+    ``parametrizations.weight.original``, so initialising ``weight`` afterwards would be lost.
+    Each forward pass in training mode runs one power iteration (u, v are buffers, saved with
+    the state); in eval mode the stored u, v are used, so sampling is deterministic.
+    """
+    for m in list(module.modules()):
+        if isinstance(m, types) and not parametrize.is_parametrized(m, "weight"):
+            spectral_norm(m)
+    return module
+
+
+def spectral_norm_layers(module: nn.Module) -> list[nn.Module]:
+    """The layers of ``module`` whose weight is spectrally normalised."""
+    return [m for m in module.modules() if parametrize.is_parametrized(m, "weight")]
+
+
+# -- attention and conditioning --------------------------------------------------------------
+
+
+class SelfAttention(nn.Module):
+    """SAGAN's self-attention block (Zhang et al. 2019).
+
+    1x1 convolutions f (query), g (key) with C/8 channels and h (value) with C; the attention
+    of position j over positions i is softmax_i(f(x_j) . g(x_i)), the output is
+    x + gamma * sum_i beta[j, i] h(x_i). gamma starts at 0, so the block begins as the identity
+    and the network learns how much non-local evidence to mix in.
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        inner = max(channels // 8, 1)
+        self.f = nn.Conv2d(channels, inner, 1, bias=False)
+        self.g = nn.Conv2d(channels, inner, 1, bias=False)
+        self.h = nn.Conv2d(channels, channels, 1, bias=False)
+        self.gamma = nn.Parameter(torch.zeros(()))
+
+    def attention(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, HW, HW): row j is position j's distribution over positions i (rows sum to 1)."""
+        q = self.f(x).flatten(2)  # (N, C/8, HW)
+        k = self.g(x).flatten(2)
+        return torch.softmax(q.transpose(1, 2) @ k, dim=-1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        beta = self.attention(x)
+        v = self.h(x).flatten(2)  # (N, C, HW)
+        o = (v @ beta.transpose(1, 2)).view_as(x)  # o_j = sum_i beta[j, i] v_i
+        return x + self.gamma * o
+
+
+class ConditionalBatchNorm2d(nn.Module):
+    """BatchNorm whose scale and shift are looked up by class (de Vries et al. 2017), as in
+    the conditional generators of SAGAN and the projection-discriminator paper."""
+
+    def __init__(self, channels: int, n_classes: int):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(channels, affine=False)
+        self.gain = nn.Embedding(n_classes, channels)
+        self.bias = nn.Embedding(n_classes, channels)
+        nn.init.ones_(self.gain.weight)  # starts as plain BatchNorm for every class
+        nn.init.zeros_(self.bias.weight)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.gain(y)[:, :, None, None] * self.bn(x) + self.bias(y)[:, :, None, None]
+
+
+class Projection(nn.Module):
+    """The class term of the projection discriminator (Miyato & Koyama 2018):
+    D(x, y) = psi(phi(x)) + <embed(y), phi(x)>; this module computes <embed(y), phi(x)>.
+
+    The embedding starts small (N(0, 0.02), like every DCGAN weight), so D starts as its
+    unconditional self: with a unit-scale embedding the class term of a BatchNorm D swamps the
+    real/fake score at first and G gets no useful signal.
+    """
+
+    def __init__(self, features: int, n_classes: int, spectral: bool = False):
+        super().__init__()
+        self.embed = nn.Embedding(n_classes, features)
+        nn.init.normal_(self.embed.weight, 0.0, 0.02)
+        if spectral:
+            spectral_norm(self.embed)
+
+    def forward(self, phi: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return (self.embed(y) * phi).sum(1)
+
+
+def require_labels(y: torch.Tensor | None, who: str) -> torch.Tensor:
+    if y is None:
+        raise ValueError(f"{who} is conditional: call it with class labels y (int64, shape (N,))")
+    return y
+
+
+def check_classes(model: str, n_classes: int, conditional: bool) -> None:
+    """Conditional families need labels from >= 2 classes; unconditional ones must get none."""
+    if conditional and n_classes < 2:
+        raise ValueError(
+            f"{model} is a conditional model and needs n_classes >= 2 (got {n_classes}); set "
+            "conditional: true in the experiment and use a labelled dataset"
+        )
+    if not conditional and n_classes:
+        raise ValueError(
+            f"{model} is unconditional; set conditional: false or use a conditional model "
+            "(cgan, cgan_projection, acgan, cwgan_gp, sagan_conditional)"
+        )
