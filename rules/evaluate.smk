@@ -78,6 +78,7 @@ rule reference_features:
 rule reference_statistics:
     input:
         features=f"{R}/fid_ref/{{dataset}}-{{split}}-n{{n}}.features.npz",
+        code=code("metrics/frechet.py"),
     output:
         stats=f"{R}/fid_ref/{{dataset}}-{{split}}-n{{n}}.npz",
     log:
@@ -93,6 +94,7 @@ rule fid:
         features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
         reference=lambda w: ref_stats_path(dataset_of(w.run)),
         weights=weights_path(),
+        code=code("metrics/frechet.py"),
     output:
         score=f"{R}/runs/{{run}}/fid/epoch{{epoch}}.json",
     params:
@@ -100,6 +102,7 @@ rule fid:
         epoch=lambda w: int(w.epoch),
         dataset=lambda w: {"name": dataset_of(w.run), **config["datasets"][dataset_of(w.run)]},
         reference_split=REF_SPLIT,
+        frechet_method=config["fid"].get("frechet", "eigh"),
     log:
         f"{R}/logs/fid/{{run}}/epoch{{epoch}}.log",
     conda:

@@ -8,10 +8,25 @@ if "snakemake" in globals():
 
 import numpy as np  # noqa: E402
 from ganrepro.io import open_log, write_json  # noqa: E402
-from ganrepro.metrics.fid import fid_protocol, frechet_distance, load_statistics, statistics  # noqa: E402
+from ganrepro.metrics.frechet import (  # noqa: E402 (torch-free: this job only does linear algebra)
+    fid_protocol,
+    frechet_distance_to_features,
+    load_statistics,
+)
 
 
-def main(features, reference, weights, score, run, epoch, dataset, reference_split, log=None):
+def main(
+    features,
+    reference,
+    weights,
+    score,
+    run,
+    epoch,
+    dataset,
+    reference_split,
+    log=None,
+    frechet_method="eigh",
+):
     with open_log(log) as logf:
         with np.load(reference) as f:
             n_ref = int(f["n"])
@@ -30,10 +45,11 @@ def main(features, reference, weights, score, run, epoch, dataset, reference_spl
             },
             weights_path=weights,
             device="n/a (features cached)",
+            frechet_method=frechet_method,
         )
         fid = None
         if status == "ok":
-            fid = frechet_distance(*statistics(feats), mu_r, sigma_r)
+            fid = frechet_distance_to_features(feats, mu_r, sigma_r, method=frechet_method)
         write_json(
             score, {"run": run, "epoch": epoch, "fid": fid, "status": status, "protocol": protocol}
         )
@@ -52,4 +68,5 @@ if "snakemake" in globals():
         sm.params.dataset,
         sm.params.reference_split,
         sm.log[0],
+        sm.params.frechet_method,
     )

@@ -8,7 +8,7 @@ if "snakemake" in globals():
 
 import numpy as np  # noqa: E402
 from ganrepro.io import open_log  # noqa: E402
-from ganrepro.metrics.fid import save_statistics, statistics  # noqa: E402
+from ganrepro.metrics.frechet import save_statistics, statistics  # noqa: E402
 
 
 def main(features, stats, log=None):

@@ -30,7 +30,7 @@ except ImportError:  # running from a checkout without `pip install -e .`
 
 from ganrepro import device as gdevice  # noqa: E402
 from ganrepro.io import sha256_file  # noqa: E402
-from ganrepro.metrics import fid  # noqa: E402
+from ganrepro.metrics import fid, frechet  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 WEIGHTS = SHARED / "weights" / fid.FID_WEIGHTS_FILENAME
@@ -40,8 +40,8 @@ CPU = torch.device("cpu")
 # 40 images per set: small enough for CI, and measured on this data to agree with the CLI to
 # ~2e-5 even though the 2048-d covariances are singular (rank 39): scipy's sqrtm of the singular
 # product is stable here, so no larger n is needed for the 1e-3 tolerance. The cost that dominates
-# is not the images but each FID's sqrtm of a 2048 x 2048 matrix (20-60 s of CPU on this machine,
-# whatever n), so the default run computes only two: ours and the CLI's.
+# is not the images but the CLI's sqrtm of a 2048 x 2048 matrix (20-60 s of CPU on this machine,
+# whatever n; ours, by eigendecomposition, takes 2-3 s), so the CLI runs only twice.
 N_PER_SET = 40
 CLI_TOLERANCE = 1e-3
 FEATURE_TOLERANCE = 1e-4
@@ -302,22 +302,71 @@ def _gaussian_sample(rng, n, dims, shift):
     return rng.normal(size=(n, dims)) @ a + shift
 
 
-def test_frechet_distance_matches_independent_computation():
+@pytest.mark.parametrize("method", fid.FRECHET_METHODS)
+def test_frechet_distance_matches_independent_computation(method):
     rng = np.random.default_rng(0)
     x = _gaussian_sample(rng, 500, 8, 0.0)
     y = _gaussian_sample(rng, 500, 8, 0.7)
     mx, sx = fid.statistics(x)
     my, sy = fid.statistics(y)
-    ours = fid.frechet_distance(mx, sx, my, sy)
+    ours = fid.frechet_distance(mx, sx, my, sy, method=method)
     assert isinstance(ours, float)
     assert ours > 1.0
     assert ours == pytest.approx(_independent_frechet(mx, sx, my, sy), rel=1e-8)
 
 
-def test_frechet_distance_of_identical_statistics_is_zero():
+@pytest.mark.parametrize("method", fid.FRECHET_METHODS)
+def test_frechet_distance_of_diagonal_gaussians_is_the_closed_form(method):
+    """Commuting (diagonal) covariances: FID = |mu1 - mu2|^2 + sum_i (sqrt(a_i) - sqrt(b_i))^2."""
+    rng = np.random.default_rng(3)
+    a, b = rng.uniform(0.1, 4.0, 16), rng.uniform(0.1, 4.0, 16)
+    mu1, mu2 = rng.normal(size=16), rng.normal(size=16)
+    expected = ((mu1 - mu2) ** 2).sum() + ((np.sqrt(a) - np.sqrt(b)) ** 2).sum()
+    got = fid.frechet_distance(mu1, np.diag(a), mu2, np.diag(b), method=method)
+    assert got == pytest.approx(expected, rel=1e-10)
+
+
+def test_eigh_frechet_equals_pytorch_fids_on_singular_covariances():
+    """Fewer samples than dimensions, as in small-budget runs: both covariances are singular."""
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(20, 64)) ** 2, rng.normal(size=(30, 64)) + 0.2
+    stats = (*fid.statistics(x), *fid.statistics(y))
+    eigh = fid.frechet_distance(*stats, method="eigh")
+    assert eigh == pytest.approx(fid.frechet_distance(*stats, method="pytorch_fid"), abs=1e-6)
+
+
+@pytest.mark.parametrize(("n", "method"), [(20, "eigh"), (20, "pytorch_fid"), (100, "eigh")])
+def test_fid_from_features_equals_fid_from_their_statistics(n, method):
+    """The N x N shortcut for N <= dims (n=20 of 64 dims) and the full path (n=100) both give
+    the distance between the features' own statistics and the reference."""
+    rng = np.random.default_rng(5)
+    feats, ref = rng.normal(size=(n, 64)) ** 2, rng.normal(size=(80, 64)) + 0.3
+    ref_stats = fid.statistics(ref)
+    expected = fid.frechet_distance(*fid.statistics(feats), *ref_stats, method="pytorch_fid")
+    got = fid.frechet_distance_to_features(feats, *ref_stats, method=method)
+    assert got == pytest.approx(expected, rel=1e-7) and got > 1.0
+
+
+def test_frechet_module_does_not_import_torch():
+    """The fid rule's jobs start without torch (seconds per job in a many-run grid)."""
+    code = "import sys, ganrepro.metrics.frechet; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_frechet_distance_rejects_unknown_method_and_mismatched_sizes():
+    mu, sigma = np.zeros(4), np.eye(4)
+    with pytest.raises(ValueError, match="unknown Fréchet method 'sqrtm'"):
+        fid.frechet_distance(mu, sigma, mu, sigma, method="sqrtm")
+    with pytest.raises(ValueError, match="same feature layer"):
+        fid.frechet_distance(mu, sigma, np.zeros(3), np.eye(3))
+
+
+@pytest.mark.parametrize("method", fid.FRECHET_METHODS)
+def test_frechet_distance_of_identical_statistics_is_zero(method):
     rng = np.random.default_rng(1)
     mu, sigma = fid.statistics(_gaussian_sample(rng, 200, 8, 0.3))
-    assert abs(fid.frechet_distance(mu, sigma, mu, sigma)) < 1e-8
+    assert abs(fid.frechet_distance(mu, sigma, mu, sigma, method=method)) < 1e-8
 
 
 def test_statistics_are_pytorch_fids():
@@ -401,16 +450,17 @@ def test_fid_protocol_records_what_makes_fids_comparable(monkeypatch):
         f"pytorch-fid {pytorch_fid.__version__} InceptionV3 pool3 (2048-d)"
     )
     assert protocol["n_generated"] == 500
+    assert protocol["frechet"] == "eigh"
     assert protocol["reference"] == reference
     assert protocol["weights"] == {"file": WEIGHTS.name, "sha256": sha256_file(WEIGHTS)}
-    assert protocol["torch"] == torch.__version__
+    assert torch.__version__.startswith(protocol["torch"])  # the installed torch (+ local tag)
     assert len(protocol["warnings"]) == 1 and "generated" in protocol["warnings"][0]
 
     # The ~95 MB file is hashed once per process.
     def no_rehash(path, *args, **kwargs):
         raise AssertionError("weights file hashed twice")
 
-    monkeypatch.setattr(fid, "sha256_file", no_rehash)
+    monkeypatch.setattr(frechet, "sha256_file", no_rehash)
     again = fid.fid_protocol(
         n_generated=20_000,
         reference={**reference, "n_images": 40},

@@ -105,6 +105,20 @@ def test_workflow_stops_before_any_job_on_a_bad_grid_value(tmp_path):
 # -- one end-to-end quick run ----------------------------------------------------------------------
 
 
+def expected_runs_and_rows(cfg: dict) -> tuple[dict, dict]:
+    """Runs and FID rows per experiment, counted from the YAML by hand: seeds x grid points x
+    variants runs, each scored at its eval epochs (plus its last epoch)."""
+    runs, rows = {}, {}
+    for name, exp in cfg["experiments"].items():
+        merged = {**cfg["defaults"], **exp}
+        n = len(merged["seeds"]) * max(1, len(exp.get("variants", {})))
+        for values in exp.get("grid", {}).values():
+            n *= len(values)
+        runs[name] = n
+        rows[name] = n * len({*merged["eval_epochs"], merged["epochs"]})
+    return runs, rows
+
+
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     if not (SHARED / "data" / "cifar10-jpeg").is_dir():
@@ -121,18 +135,23 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
     work, _ = quick_run
     results = work / "results"
     by_epoch = pd.read_csv(results / "tables" / "fid_by_epoch.csv")
-    n_runs = 2 + 4  # dcgan: 2 seeds; lr_batch: 2 x 2 grid
-    assert by_epoch.run.nunique() == n_runs
-    assert len(by_epoch) == 2 * 2 + 4 * 1  # dcgan has 2 eval epochs
+    runs, rows = expected_runs_and_rows(QUICK)
+    assert by_epoch.groupby("experiment").run.nunique().to_dict() == runs
+    assert by_epoch.groupby("experiment").size().to_dict() == rows
     assert by_epoch.fid.between(1, 1000).all() and (by_epoch.status == "ok").all()
+    # every family of lib/ganrepro/models trained through the workflow and has a FID row
+    from ganrepro.models import FAMILIES
+
+    assert set(by_epoch.model) == set(FAMILIES)
     # the table's numbers are the score files' numbers
     for _, row in by_epoch.iterrows():
         score = json.loads(
             (results / "runs" / row.run / "fid" / f"epoch{row.epoch:04d}.json").read_text()
         )
         assert math.isclose(score["fid"], row.fid)
-        assert score["protocol"]["n_generated"] == 100
+        assert score["protocol"]["n_generated"] == QUICK["fid"]["generated_images"]
         assert score["protocol"]["reference"]["n_images"] == 200
+        assert score["protocol"]["frechet"] == QUICK["fid"]["frechet"]
     assert (by_epoch.reference == "cifar10:test[200]").all()
     assert by_epoch.fid_warnings.str.contains("2048").all()  # small-sample FIDs say so
 
@@ -178,7 +197,19 @@ def test_editing_one_experiments_lr_reruns_only_its_jobs(quick_run):
     assert jobs, out
     assert {run.split("-")[0] for _, run in jobs} == {"dcgan"}
     counts = pd.Series([rule for rule, _ in jobs]).value_counts().to_dict()
-    assert counts == {"train": 4, "sample": 4, "sample_features": 4, "fid": 4}
+    # 2 seeds x 2 epochs; the analyses of dcgan's first run (config `analysis:`) follow it
+    per_checkpoint = {"train": 4, "sample": 4, "sample_features": 4, "fid": 4}
+    assert {r: n for r, n in counts.items() if r in per_checkpoint} == per_checkpoint
+    analyses = set(counts) - set(per_checkpoint)
+    assert analyses <= {
+        "kid",
+        "inception_score",
+        "diversity",
+        "memorisation",
+        "evolution",
+        "interpolation",
+        "inversion",
+    }, analyses
     assert re.search(r"^rule aggregate:", out, re.M)
     assert not re.search(
         r"^(local)?rule (prepare_data|fetch_weights|reference_features):", out, re.M

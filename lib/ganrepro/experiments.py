@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ganrepro.train import TrainSettings
+from ganrepro.settings import TrainSettings
 
 # Keys of an experiment that are not training settings.
 EXPERIMENT_KEYS = ("description", "dataset", "seeds", "grid", "variants")

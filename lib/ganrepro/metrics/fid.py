@@ -2,11 +2,13 @@
 
 FID numbers are only comparable when they come from the same network, weights, preprocessing and
 sample count, so this module does not re-implement anything that changes the number: the network is
-pytorch-fid's own ``InceptionV3`` with the FID weights, the distance is pytorch-fid's
-``calculate_frechet_distance``, and the statistics are computed exactly as pytorch-fid does. What it
-adds is what a pipeline needs: the weights come from a given file (no download, no hang on machines
-without internet), images are scored from in-memory uint8 arrays (no PNG round trip), statistics are
-written atomically, and every score carries a record of the protocol that produced it.
+pytorch-fid's own ``InceptionV3`` with the FID weights, the statistics are computed exactly as
+pytorch-fid does, and the distance is either pytorch-fid's ``calculate_frechet_distance`` or the
+same formula through symmetric eigendecompositions (the default: 10x faster, equal to ~1e-5).
+What it adds is what a pipeline needs: the weights come from a given file (no download, no hang
+on machines without internet), images are scored from in-memory uint8 arrays (no PNG round trip),
+statistics are written atomically, and every score carries a record of the protocol that
+produced it.
 
 ``tests/test_fid.py`` checks that scoring arrays here gives the same FID as
 ``python -m pytorch_fid`` on the same images saved as PNG.
@@ -17,24 +19,29 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import warnings
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pytorch_fid
 import torch
-from pytorch_fid.fid_score import calculate_frechet_distance
 from pytorch_fid.inception import FID_WEIGHTS_URL, InceptionV3
 
-from ganrepro.io import sha256_file, write_npz
+# The numpy half (statistics, distance, protocol) lives in frechet.py, importable without torch.
+from ganrepro.metrics.frechet import (  # noqa: F401 (re-exported)
+    FID_DIMS,
+    FRECHET_METHODS,
+    covariance_warning,
+    fid_protocol,
+    frechet_distance,
+    frechet_distance_to_features,
+    load_statistics,
+    save_statistics,
+    statistics,
+)
 
 FID_WEIGHTS_FILENAME = FID_WEIGHTS_URL.rsplit("/", 1)[-1]
-FID_DIMS = 2048
 POOL3_BLOCK = InceptionV3.BLOCK_INDEX_BY_DIM[FID_DIMS]
 
 _SHARED_WEIGHTS_HINT = f"../shared/weights/{FID_WEIGHTS_FILENAME}"
-_sha256_cache: dict[tuple[str, int, int], str] = {}
 
 
 def load_inception(weights_path: str | os.PathLike, device: torch.device) -> torch.nn.Module:
@@ -147,119 +154,3 @@ def inception_features(
                 pred = torch.nn.functional.adaptive_avg_pool2d(pred, output_size=(1, 1))
             out[start : start + pred.shape[0]] = pred.reshape(pred.shape[0], -1).cpu().numpy()
     return out
-
-
-def statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and covariance of features, exactly as pytorch-fid computes them (unbiased, N-1)."""
-    features = np.asarray(features, dtype=np.float64)
-    if features.ndim != 2 or features.shape[0] < 2:
-        raise ValueError(
-            f"need a (N, dims) feature array with N >= 2 to estimate a covariance, "
-            f"got shape {features.shape}"
-        )
-    mu = np.mean(features, axis=0)
-    sigma = np.cov(features, rowvar=False)
-    return mu, sigma
-
-
-def frechet_distance(
-    mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray
-) -> float:
-    """pytorch-fid's ``calculate_frechet_distance`` (its sqrtm and eps fall-back), as a float.
-
-    Delegated rather than re-implemented because the handling of the nearly singular product
-    (and of its tiny imaginary parts) changes the reported number. Its scipy ``sqrtm`` of a
-    2048 x 2048 matrix takes 10-30 s on a small CPU, whatever the number of images.
-    """
-    with warnings.catch_warnings():
-        # pytorch-fid 0.3.0 passes sqrtm(disp=False), deprecated in SciPy 1.17 and removed in 1.18:
-        # keep pinned scipy < 1.18 until pytorch-fid follows. Silenced so logs show our warnings.
-        warnings.filterwarnings("ignore", message=".*`disp` argument", category=DeprecationWarning)
-        return float(calculate_frechet_distance(mu1, sigma1, mu2, sigma2))
-
-
-def save_statistics(
-    path: str | os.PathLike, mu: np.ndarray, sigma: np.ndarray, **extra_arrays: Any
-) -> None:
-    """Write ``mu``/``sigma`` in pytorch-fid's .npz format, atomically.
-
-    The file is usable directly as ``python -m pytorch_fid stats.npz images/``; extra arrays (for
-    example the number of images) ride along under their own keys, which pytorch-fid ignores.
-    """
-    arrays = {key: np.asarray(value) for key, value in extra_arrays.items()}
-    write_npz(path, mu=np.asarray(mu), sigma=np.asarray(sigma), **arrays)
-
-
-def load_statistics(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """Read ``mu``/``sigma`` from a pytorch-fid style .npz (ours or one made by pytorch-fid)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"FID statistics file not found: {path}")
-    with np.load(path) as f:
-        missing = [key for key in ("mu", "sigma") if key not in f.files]
-        if missing:
-            raise KeyError(
-                f"{path} is not an FID statistics file: missing {missing} (has {f.files}); "
-                "regenerate it with the workflow's reference-statistics rule."
-            )
-        return f["mu"][:], f["sigma"][:]
-
-
-def covariance_warning(n_images: int, dims: int = FID_DIMS) -> str | None:
-    """Explain, when ``n_images <= dims``, why the FID is not comparable to published values.
-
-    With no more images than feature dimensions the sample covariance is singular (rank <= N - 1),
-    and FID's bias grows as N shrinks: numbers are inflated and only comparable at equal N.
-    """
-    if n_images > dims:
-        return None
-    return (
-        f"FID from {n_images} images with {dims}-d features: the covariance estimate is singular "
-        f"(rank at most {max(n_images - 1, 0)} < {dims}), so FID is biased upward and only "
-        "comparable with FIDs computed from the same number of images; published FIDs use "
-        "10,000-50,000."
-    )
-
-
-def _sha256_cached(path: Path) -> str:
-    resolved = path.resolve()
-    stat = resolved.stat()
-    key = (str(resolved), stat.st_size, stat.st_mtime_ns)
-    if key not in _sha256_cache:
-        _sha256_cache[key] = sha256_file(resolved)
-    return _sha256_cache[key]
-
-
-def fid_protocol(
-    *,
-    n_generated: int,
-    reference: dict,
-    weights_path: str | os.PathLike,
-    device: torch.device | str,
-) -> dict:
-    """The facts needed to compare one FID with another, stored beside every score.
-
-    Two FIDs differ for reasons other than the model (weights, implementation, sample counts,
-    reference split), so each number is written together with these, and the report can refuse to
-    put incomparable numbers in one column.
-    """
-    weights_path = Path(weights_path)
-    warnings = []
-    for label, n in (("generated", n_generated), ("reference", reference.get("n_images"))):
-        if n is None:
-            continue
-        text = covariance_warning(int(n))
-        if text is not None:
-            warnings.append(f"{label}: {text}")
-    return {
-        "metric": "FID",
-        "implementation": (
-            f"pytorch-fid {pytorch_fid.__version__} InceptionV3 pool3 ({FID_DIMS}-d)"
-        ),
-        "n_generated": int(n_generated),
-        "reference": dict(reference),
-        "weights": {"file": weights_path.name, "sha256": _sha256_cached(weights_path)},
-        "warnings": warnings,
-        "torch": torch.__version__,
-        "device": str(device),
-    }
