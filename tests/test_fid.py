@@ -277,9 +277,19 @@ def test_inception_features_rejects_float_images(inception):
 @needs_weights
 def test_load_inception_uses_the_given_file(inception):
     state = torch.load(WEIGHTS, map_location="cpu", weights_only=True)
-    conv = inception.blocks[0][0].conv.weight
-    assert torch.equal(conv, state["Conv2d_1a_3x3.conv.weight"])
-    assert not inception.training
+    exact = fid.load_inception(WEIGHTS, CPU, fast=False)
+    assert torch.equal(exact.blocks[0][0].conv.weight, state["Conv2d_1a_3x3.conv.weight"])
+    assert not inception.training and not exact.training
+    # the fast model: BatchNorm folded into the convolution, w * gamma / sqrt(var + eps)
+    bn = {k: state[f"Conv2d_1a_3x3.bn.{k}"] for k in ("weight", "bias", "running_mean")}
+    scale = bn["weight"] / torch.sqrt(state["Conv2d_1a_3x3.bn.running_var"] + 1e-3)
+    first = inception.blocks[0][0]
+    assert isinstance(first.bn, torch.nn.Identity)
+    torch.testing.assert_close(
+        first.conv.weight, state["Conv2d_1a_3x3.conv.weight"] * scale[:, None, None, None]
+    )
+    torch.testing.assert_close(first.conv.bias, bn["bias"] - bn["running_mean"] * scale)
+    assert first.conv.weight.is_contiguous(memory_format=torch.channels_last)
 
 
 # --------------------------------------------------------------------------- the distance itself
