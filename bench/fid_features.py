@@ -45,7 +45,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=500)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch-size", type=int, default=200)
+    ap.add_argument("--batch-size", type=int, default=50)
     args = ap.parse_args()
     arrays = prepare_split("image_folder", "test", root=CIFAR, image_size=32, max_images=args.n)
     with tempfile.TemporaryDirectory() as tmp:

@@ -8,7 +8,7 @@ if "snakemake" in globals():
 
 import numpy as np  # noqa: E402
 from ganrepro.data import stratified_indices  # noqa: E402
-from ganrepro.device import configure_threads, resolve_device  # noqa: E402
+from ganrepro.device import configure_kernels, configure_threads, resolve_device  # noqa: E402
 from ganrepro.io import open_log, sha256_file, write_npz  # noqa: E402
 from ganrepro.metrics.fid import inception_features, load_inception  # noqa: E402
 
@@ -26,6 +26,7 @@ def main(
     with open_log(log) as logf:
         configure_threads(threads)
         device = resolve_device(device)
+        configure_kernels(device, exact_float32=True)
         with np.load(images) as f:
             status = str(f["status"]) if "status" in f else "ok"
             imgs, labels = f["images"], f["labels"]

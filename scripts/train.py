@@ -7,7 +7,7 @@ if "snakemake" in globals():
     sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
 
 from ganrepro.data import load_arrays  # noqa: E402
-from ganrepro.device import configure_threads, resolve_device  # noqa: E402
+from ganrepro.device import configure_kernels, configure_threads, resolve_device  # noqa: E402
 from ganrepro.images import save_grid, save_message_image  # noqa: E402
 from ganrepro.io import load_torch, open_log, save_torch  # noqa: E402
 from ganrepro.train import (  # noqa: E402
@@ -35,6 +35,7 @@ def main(
     with open_log(log) as logf:
         configure_threads(threads)
         device = resolve_device(device)
+        configure_kernels(device, exact_float32=False)
         settings = TrainSettings.from_dict(settings)
         prev = load_torch(previous, map_location=device) if previous else None
         if prev is not None and prev["status"] != "ok":  # an earlier segment diverged: say so again

@@ -519,3 +519,19 @@ def test_configure_threads():
             gdevice.configure_threads(0)
     finally:
         torch.set_num_threads(before)
+
+
+def test_cuda_kernels_are_float32_for_features_and_untouched_on_cpu():
+    """The flags are plain settings, so this runs without a GPU; they are restored after."""
+    cudnn, matmul = torch.backends.cudnn, torch.backends.cuda.matmul
+    saved = cudnn.benchmark, cudnn.allow_tf32, matmul.allow_tf32
+    try:
+        cudnn.benchmark, cudnn.allow_tf32 = False, True
+        gdevice.configure_kernels(torch.device("cpu"), exact_float32=True)
+        assert not cudnn.benchmark and cudnn.allow_tf32
+        gdevice.configure_kernels(torch.device("cuda"), exact_float32=False)  # training
+        assert cudnn.benchmark and cudnn.allow_tf32
+        gdevice.configure_kernels(torch.device("cuda", 0), exact_float32=True)  # FID features
+        assert not cudnn.allow_tf32 and not matmul.allow_tf32
+    finally:
+        cudnn.benchmark, cudnn.allow_tf32, matmul.allow_tf32 = saved

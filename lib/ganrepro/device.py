@@ -74,3 +74,19 @@ def configure_threads(n: int | None) -> None:
     if n < 1:
         raise ValueError(f"thread count must be >= 1 (or None for torch's default), got {n}")
     torch.set_num_threads(n)
+
+
+def configure_kernels(device: torch.device, exact_float32: bool) -> None:
+    """Kernel choices on CUDA (nothing changes elsewhere).
+
+    cuDNN benchmarks its convolution algorithms once per shape and keeps the fastest: a run's
+    shapes never change, so every later step gains. ``exact_float32`` turns off TF32, which
+    PyTorch enables by default for cuDNN convolutions on Ampere and newer GPUs: FID features
+    must be float32 (reduced precision moves FID), training may use it.
+    """
+    if torch.device(device).type != "cuda":
+        return
+    torch.backends.cudnn.benchmark = True
+    if exact_float32:
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
