@@ -14,10 +14,10 @@ from ganrepro.data import ImageArrays
 from ganrepro.experiments import expand_runs
 from ganrepro.io import load_torch, save_torch
 from ganrepro.models import CONDITIONAL, FAMILIES, build_discriminator, build_generator
-from ganrepro.train import ReplayBuffer, Trainer, TrainSettings, model_config
+from ganrepro.train import ReplayBuffer, TrainSettings, model_config
+from tiny_training import random_images, trainer, weights
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = dict(latent_dim=8, width=8, batch_size=16, epochs=2, eval_epochs=(1, 2))
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -31,23 +31,7 @@ def one_thread():
 
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, size=(64, 16, 16, 3), dtype=np.uint8)
-    return ImageArrays(images=images, labels=np.arange(64) % 2, classes=["a", "b"])
-
-
-def trainer(data, tmp_path, **settings):
-    return Trainer(
-        TrainSettings(**{**TINY, **settings}),
-        data,
-        seed=3,
-        device=torch.device("cpu"),
-        state_dir=tmp_path,
-    )
-
-
-def weights(t):
-    return torch.cat([p.detach().flatten() for p in [*t.G.parameters(), *t.D.parameters()]])
+    return random_images(16)
 
 
 def test_new_techniques_are_off_by_default(data, tmp_path):

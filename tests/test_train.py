@@ -6,31 +6,13 @@ import numpy as np
 import pytest
 import torch
 from ganrepro import losses as L
-from ganrepro.data import ImageArrays
-from ganrepro.train import EMA, Trainer, TrainingDiverged, TrainSettings, generate, load_generator
-
-TINY = dict(latent_dim=8, width=8, batch_size=16, epochs=2, eval_epochs=(1, 2))
+from ganrepro.train import EMA, Trainer, TrainingDiverged, generate, load_generator
+from tiny_training import random_images, trainer, weights
 
 
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, size=(64, 32, 32, 3), dtype=np.uint8)
-    return ImageArrays(images=images, labels=np.arange(64) % 2, classes=["a", "b"])
-
-
-def trainer(data, tmp_path, **settings):
-    return Trainer(
-        TrainSettings(**{**TINY, **settings}),
-        data,
-        seed=3,
-        device=torch.device("cpu"),
-        state_dir=tmp_path,
-    )
-
-
-def weights(t):
-    return torch.cat([p.detach().flatten() for p in [*t.G.parameters(), *t.D.parameters()]])
+    return random_images(32)
 
 
 def test_same_seed_same_weights_and_losses(data, tmp_path):
