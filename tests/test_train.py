@@ -1,6 +1,7 @@
 """The training loop: reproducible, resumable bit for bit, EMA and techniques as configured."""
 
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -137,3 +138,17 @@ def test_cosine_schedule_reaches_the_floor(data, tmp_path):
     t.run()
     assert t.opt_d.param_groups[0]["lr"] == pytest.approx(1e-4)
     assert t.opt_g.param_groups[0]["lr"] == pytest.approx(1e-4)
+
+
+def test_bf16_autocast_trains_in_float32_storage_and_changes_the_numbers(data, tmp_path):
+    """amp: forward passes in bf16 (autocast), weights and losses float32, finite; not a no-op."""
+    exact, amp = trainer(data, tmp_path / "fp32"), trainer(data, tmp_path / "amp", amp=True)
+    exact.run(until=1)
+    amp.run(until=1)
+    assert all(p.dtype == torch.float32 for p in [*amp.G.parameters(), *amp.D.parameters()])
+    assert all(math.isfinite(v) for row in amp.rows for v in row[2:4])
+    assert not torch.equal(weights(exact), weights(amp))
+    # and bf16 only perturbs the run: both moved the same way from the same initial weights
+    start = weights(trainer(data, tmp_path / "init"))
+    moved_exact, moved_amp = weights(exact) - start, weights(amp) - start
+    assert torch.nn.functional.cosine_similarity(moved_exact, moved_amp, dim=0) > 0.5

@@ -47,6 +47,7 @@ class TrainSettings:
     replay_size: int = 0  # older fakes kept for D (0: no replay buffer)
     replay_fraction: float = 0.5  # probability that a fake shown to D is swapped for an older one
     d_batches: str = "separate"  # separate: D sees a real batch and a fake batch; joint: one batch
+    amp: bool = False  # bf16 autocast of G and D forward passes (GPUs with bf16; off: float32)
 
     def __post_init__(self) -> None:
         if self.d_batches not in D_BATCHES:

@@ -364,6 +364,14 @@ class Trainer:
             return _split(self.D(torch.cat([x, fake]), labels), x.shape[0])
         return self.D(x, y), self.D(fake, yf)
 
+    def _autocast(self) -> torch.autocast:
+        """bf16 autocast of the forward passes when ``amp`` is on (off: a no-op context).
+
+        bf16 keeps float32's exponent range, so no loss scaling is needed; weights, optimiser
+        state and the losses stay float32. Meant for GPUs with bf16 units (it runs on CPU too).
+        """
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.s.amp)
+
     def train_step(self, x: torch.Tensor, y: torch.Tensor | None, step: int, total: int) -> None:
         s, n = self.s, x.shape[0]
         g_step = (step + 1) % s.n_critic == 0
@@ -372,26 +380,30 @@ class Trainer:
         # forward per step instead of two. Otherwise (n_critic > 1, replay) G draws its own.
         reuse = g_step and self.replay is None
         z, yf = self._sample_z(n)
-        with torch.set_grad_enabled(reuse):
+        with torch.set_grad_enabled(reuse), self._autocast():
             g_fake = self.G(z, yf)
-        fake = g_fake.detach()
+        fake = g_fake.detach().float()
         if self.replay is not None:
             fake, yf_d = self.replay.swap(fake, yf)
         else:
             yf_d = yf
-        out_r, out_f = self._discriminate(
-            self._d_inputs(x, step, total), y, self._d_inputs(fake, step, total), yf_d
-        )
-        rt, ft = self._targets(n)
-        d_loss = L.d_loss(s.loss, out_r.logits, out_f.logits, rt, ft)
-        gp = torch.zeros((), device=self.device)
-        if s.gp_weight > 0:
-            gp = L.gradient_penalty(lambda t: self.D(t, y).logits, x, fake, generator=self.noise)
-            d_loss = d_loss + s.gp_weight * gp
-        if out_r.class_logits is not None:
-            d_loss = d_loss + s.aux_weight * (
-                F.cross_entropy(out_r.class_logits, y) + F.cross_entropy(out_f.class_logits, yf_d)
+        with self._autocast():
+            out_r, out_f = self._discriminate(
+                self._d_inputs(x, step, total), y, self._d_inputs(fake, step, total), yf_d
             )
+            rt, ft = self._targets(n)
+            d_loss = L.d_loss(s.loss, out_r.logits, out_f.logits, rt, ft).float()
+            gp = torch.zeros((), device=self.device)
+            if s.gp_weight > 0:
+                gp = L.gradient_penalty(
+                    lambda t: self.D(t, y).logits, x, fake, generator=self.noise
+                ).float()
+                d_loss = d_loss + s.gp_weight * gp
+            if out_r.class_logits is not None:
+                d_loss = d_loss + s.aux_weight * (
+                    F.cross_entropy(out_r.class_logits, y)
+                    + F.cross_entropy(out_f.class_logits, yf_d)
+                )
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
@@ -403,16 +415,19 @@ class Trainer:
 
         g_loss = torch.full((), float("nan"), device=self.device)
         if g_step:
-            if not reuse:
-                z, yf = self._sample_z(n)
-                g_fake = self.G(z, yf)
-            out_g = self.D(self._d_inputs(g_fake, step, total), yf)
-            if s.feature_matching:
-                g_loss = F.mse_loss(out_g.features.mean(0), out_r.features.detach().mean(0))
-            else:
-                g_loss = L.g_loss(s.loss, out_g.logits)
-            if out_g.class_logits is not None:
-                g_loss = g_loss + s.aux_weight * F.cross_entropy(out_g.class_logits, yf)
+            with self._autocast():
+                if not reuse:
+                    z, yf = self._sample_z(n)
+                    g_fake = self.G(z, yf)
+                out_g = self.D(self._d_inputs(g_fake, step, total), yf)
+                if s.feature_matching:
+                    g_loss = F.mse_loss(
+                        out_g.features.float().mean(0), out_r.features.detach().float().mean(0)
+                    )
+                else:
+                    g_loss = L.g_loss(s.loss, out_g.logits).float()
+                if out_g.class_logits is not None:
+                    g_loss = g_loss + s.aux_weight * F.cross_entropy(out_g.class_logits, yf)
             self.opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             self.opt_g.step()
@@ -425,8 +440,8 @@ class Trainer:
                 [
                     d_loss.detach(),
                     g_loss.detach(),
-                    out_r.logits.detach().mean(),
-                    out_f.logits.detach().mean(),
+                    out_r.logits.detach().float().mean(),
+                    out_f.logits.detach().float().mean(),
                     gp.detach(),
                 ]
             )
