@@ -66,6 +66,15 @@ def weights_path():
     return f"{R}/weights/fid_inception.pth"  # pytorch-fid's weights, under a name of our own
 
 
+FID_BACKEND = FID.get("backend", "auto")
+ONNX_GRAPH = f"{R}/weights/fid_inception.onnx"
+
+
+def onnx_graph(wildcards):
+    """The exported Inception graph, an input of the features jobs unless fid.backend is torch."""
+    return {} if FID_BACKEND == "torch" else {"onnx": ONNX_GRAPH}
+
+
 def ref_name(dataset):
     n = FID.get("reference_images")
     return f"{dataset}-{REF_SPLIT}-n{n if n else 'all'}"

@@ -31,16 +31,33 @@ rule sample:
         "../scripts/sample.py"
 
 
+rule inception_onnx:
+    input:
+        weights=weights_path(),
+        code=code("metrics/fid.py", "metrics/inception_onnx.py"),
+    output:
+        onnx=ONNX_GRAPH,
+    threads: 1
+    log:
+        f"{R}/logs/inception_onnx.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/inception_onnx.py"
+
+
 rule sample_features:
     input:
+        unpack(onnx_graph),
         images=f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",
         weights=weights_path(),
-        code=code("metrics/fid.py", "device.py"),
+        code=code("metrics/fid.py", "metrics/inception_onnx.py", "device.py"),
     output:
         features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
     params:
         batch_size=FID["batch_size"],
         device=config["device"],
+        backend=FID_BACKEND,
         max_images=None,
     threads: config["threads"]
     resources:
@@ -55,14 +72,16 @@ rule sample_features:
 
 rule reference_features:
     input:
+        unpack(onnx_graph),
         images=lambda w: data_path(w.dataset, w.split),
         weights=weights_path(),
-        code=code("metrics/fid.py", "device.py"),
+        code=code("metrics/fid.py", "metrics/inception_onnx.py", "device.py"),
     output:
         features=f"{R}/fid_ref/{{dataset}}-{{split}}-n{{n}}.features.npz",
     params:
         batch_size=FID["batch_size"],
         device=config["device"],
+        backend=FID_BACKEND,
         max_images=lambda w: None if w.n == "all" else int(w.n),
     threads: config["threads"]
     resources:

@@ -30,9 +30,11 @@ def main(
     with open_log(log) as logf:
         with np.load(reference) as f:
             n_ref = int(f["n"])
+            ref_backend = str(f["backend"]) if "backend" in f else "unknown"
         mu_r, sigma_r = load_statistics(reference)
         with np.load(features) as f:
             status, feats = str(f["status"]), f["features"]
+            gen_backend = str(f["backend"]) if "backend" in f else "unknown"
         protocol = fid_protocol(
             n_generated=len(feats),
             reference={
@@ -46,6 +48,7 @@ def main(
             weights_path=weights,
             device="n/a (features cached)",
             frechet_method=frechet_method,
+            features_backend={"generated": gen_backend, "reference": ref_backend},
         )
         fid = None
         if status == "ok":

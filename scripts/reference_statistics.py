@@ -15,9 +15,13 @@ def main(features, stats, log=None):
     with open_log(log) as logf:
         with np.load(features) as f:
             feats, sha = f["features"], f["weights_sha256"]
+            backend = f["backend"] if "backend" in f else np.array("unknown")
         mu, sigma = statistics(feats)
-        # n and the weights hash travel with the statistics; pytorch-fid reads only mu and sigma.
-        save_statistics(stats, mu, sigma, n=np.array(len(feats)), weights_sha256=sha)
+        # n, the weights hash and the backend travel with the statistics; pytorch-fid reads only
+        # mu and sigma.
+        save_statistics(
+            stats, mu, sigma, n=np.array(len(feats)), weights_sha256=sha, backend=backend
+        )
         print(f"statistics of {len(feats)} images -> {stats}", file=logf)
 
 

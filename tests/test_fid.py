@@ -30,7 +30,7 @@ except ImportError:  # running from a checkout without `pip install -e .`
 
 from ganrepro import device as gdevice  # noqa: E402
 from ganrepro.io import sha256_file  # noqa: E402
-from ganrepro.metrics import fid, frechet  # noqa: E402
+from ganrepro.metrics import fid, frechet, inception_onnx  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 WEIGHTS = SHARED / "weights" / fid.FID_WEIGHTS_FILENAME
@@ -221,34 +221,155 @@ def test_pytorch_fid_reads_our_statistics_file(tmp_path):
     np.testing.assert_array_equal(s, sigma)
 
 
-@needs_weights
-def test_features_equal_pytorch_fid_reference_path(
-    image_sets, torch_home, our_features, monkeypatch
-):
-    """Our uint8 fast path vs pytorch-fid's PNG -> ToTensor -> DataLoader -> model path.
+@pytest.fixture(scope="module")
+def reference_features(image_sets, torch_home):
+    """pytorch-fid's own PNG -> ToTensor -> DataLoader -> model path, on the first half of set a.
 
     The reference model is built the way the CLI builds it (a fresh ``InceptionV3`` from the hub
-    cache), so nothing of ours is shared with the path under test.
+    cache), so nothing of ours is shared with the paths under test.
     """
     import torch.hub
     from pytorch_fid.fid_score import get_activations
     from pytorch_fid.inception import InceptionV3
 
-    monkeypatch.setattr(torch.hub, "_hub_dir", None)  # follow TORCH_HOME, as in a fresh process
-    monkeypatch.setenv("TORCH_HOME", str(torch_home))
-    reference_model = InceptionV3([InceptionV3.BLOCK_INDEX_BY_DIM[2048]]).to(CPU)
-
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(torch.hub, "_hub_dir", None)  # follow TORCH_HOME, as in a fresh process
+        mp.setenv("TORCH_HOME", str(torch_home))
+        reference_model = InceptionV3([InceptionV3.BLOCK_INDEX_BY_DIM[2048]]).to(CPU)
     n = N_PER_SET // 2  # half the set is plenty to show agreement, at half the cost
     t0 = time.perf_counter()
     reference = get_activations(
         image_sets["files_a"][:n], reference_model, batch_size=n, device=CPU, num_workers=0
     )
     SPEED["pytorch-fid get_activations (in-process)"] = n / (time.perf_counter() - t0)
+    return reference
+
+
+@pytest.fixture(scope="module")
+def onnx_inception(tmp_path_factory):
+    graph = inception_onnx.export_inception_onnx(
+        WEIGHTS, tmp_path_factory.mktemp("onnx") / "inception.onnx"
+    )
+    return inception_onnx.OnnxInception(graph, threads=torch.get_num_threads())
+
+
+@pytest.fixture(scope="module")
+def onnx_features(onnx_inception, image_sets):
+    t0 = time.perf_counter()
+    feats = onnx_inception.features(image_sets["a"], batch_size=50)
+    SPEED["ours (inception_features, onnxruntime)"] = N_PER_SET / (time.perf_counter() - t0)
+    return feats
+
+
+@needs_weights
+def test_features_equal_pytorch_fid_reference_path(our_features, reference_features):
+    """Our uint8 fast path (torch backend) vs pytorch-fid's own path."""
     assert our_features[0].dtype == np.float64 and our_features[0].shape == (N_PER_SET, 2048)
-    ours = our_features[0][:n]
-    diff = np.abs(ours - reference).max()
+    ours = our_features[0][: len(reference_features)]
+    diff = np.abs(ours - reference_features).max()
     print(f"\nmax |features ours - pytorch-fid| = {diff:.2e}")
     assert diff < FEATURE_TOLERANCE
+
+
+@needs_weights
+def test_onnxruntime_features_equal_pytorch_fid_reference_path(onnx_features, reference_features):
+    """The exported graph run by ONNX Runtime (the CPU default) vs pytorch-fid's own path."""
+    assert onnx_features.dtype == np.float64 and onnx_features.shape == (N_PER_SET, 2048)
+    diff = np.abs(onnx_features[: len(reference_features)] - reference_features).max()
+    print(f"\nmax |features onnxruntime - pytorch-fid| = {diff:.2e}")
+    assert diff < FEATURE_TOLERANCE
+
+
+@needs_weights
+def test_onnxruntime_features_are_repeatable_and_batch_independent(onnx_inception, onnx_features):
+    images = np.random.default_rng(5).integers(0, 256, size=(6, 32, 32, 3), dtype=np.uint8)
+    once = onnx_inception.features(images, batch_size=4)
+    again = onnx_inception.features(images, batch_size=4)
+    np.testing.assert_array_equal(once, again)  # same config, same numbers
+    whole = onnx_inception.features(images, batch_size=6)
+    assert np.abs(whole - once).max() < FEATURE_TOLERANCE
+
+
+@needs_weights
+@pytest.mark.parametrize(("size", "channels"), [(28, 1), (64, 3)])
+def test_onnxruntime_graph_takes_other_sizes_like_pytorch_fid(onnx_inception, size, channels):
+    """The graph's resize to 299 x 299 is dynamic: Fashion-MNIST (28x28 grey) and 64x64 folders."""
+    images = np.random.default_rng(size).integers(0, 256, (3, size, size, channels), np.uint8)
+    exact = fid.load_inception(WEIGHTS, CPU, fast=False)  # pytorch-fid's network, untouched
+    expected = fid.inception_features(exact, images, device=CPU)
+    got = onnx_inception.features(images)
+    assert np.abs(got - expected).max() < FEATURE_TOLERANCE
+
+
+def test_features_backend_resolution():
+    assert inception_onnx.resolve_backend("auto", CPU) == "onnxruntime"
+    assert inception_onnx.resolve_backend("auto", torch.device("cuda")) == "torch"
+    assert inception_onnx.resolve_backend("auto", torch.device("mps")) == "torch"
+    assert inception_onnx.resolve_backend("torch", CPU) == "torch"
+    with pytest.raises(ValueError, match="fid.backend"):
+        inception_onnx.resolve_backend("onnxruntime", torch.device("cuda"))
+    with pytest.raises(ValueError, match="unknown FID features backend"):
+        inception_onnx.resolve_backend("tensorrt", CPU)
+    assert inception_onnx.backend_label("onnxruntime").startswith("onnxruntime 1.")
+    assert inception_onnx.backend_label("torch").startswith(f"torch {torch.__version__[:4]}")
+
+
+def test_missing_onnx_graph_says_how_to_build_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="export_inception_onnx"):
+        inception_onnx.OnnxInception(tmp_path / "absent.onnx")
+
+
+@needs_weights
+def test_onnxruntime_input_is_pytorch_fids_and_checked(onnx_inception):
+    """The numpy conversion is bit-for-bit torch's ToTensor (uint8 / 255 in float32)."""
+    every_value = np.arange(256, dtype=np.uint8)
+    ours = every_value.astype(np.float32) / np.float32(255)
+    theirs = torch.from_numpy(every_value).to(torch.float32).div(255).numpy()
+    np.testing.assert_array_equal(ours, theirs)
+    with pytest.raises(TypeError, match="uint8"):
+        onnx_inception.features(np.zeros((2, 32, 32, 3), np.float32))
+    with pytest.raises(ValueError, match=r"\(N, H, W, C\)"):
+        onnx_inception.features(np.zeros((2, 32, 32, 4), np.uint8))
+
+
+@needs_weights
+def test_onnx_features_job_runs_without_torch(onnx_inception, image_sets, tmp_path):
+    """The CPU features job (device auto, backend auto) imports neither torch nor pytorch-fid on
+    a machine without GPU drivers, and writes the same features as the in-process session."""
+    images = tmp_path / "images.npz"
+    np.savez(images, images=image_sets["a"][:4], labels=np.zeros(4, np.int64))
+    out = tmp_path / "features.npz"
+    graph = onnx_inception.path
+    code = (
+        "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; import features; "
+        "features.main(*sys.argv[3:6], batch_size=4, device='auto', threads=1, "
+        "backend='auto', onnx=sys.argv[6]); "
+        "print(sorted(m for m in ('torch', 'pytorch_fid', 'torchvision') if m in sys.modules))"
+    )
+    args = [str(REPO / "lib"), str(REPO / "scripts"), str(images), str(WEIGHTS), str(out)]
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args, str(graph)], capture_output=True, text=True, check=True
+    )
+    if gdevice.certainly_cpu("auto"):
+        assert proc.stdout.strip() == "[]"
+    else:  # a GPU driver is present: torch must be asked which device "auto" is
+        assert "pytorch_fid" not in proc.stdout
+    with np.load(out) as f:
+        assert str(f["backend"]).startswith("onnxruntime")
+        np.testing.assert_array_equal(f["features"], onnx_inception.features(image_sets["a"][:4]))
+
+
+def test_certainly_cpu_only_when_no_gpu_driver_can_exist(monkeypatch):
+    assert gdevice.certainly_cpu("cpu") and gdevice.certainly_cpu(" CPU ")
+    assert not gdevice.certainly_cpu("cuda") and not gdevice.certainly_cpu("mps")
+    monkeypatch.setattr(gdevice.platform, "system", lambda: "Linux")
+    monkeypatch.setattr(gdevice.os.path, "exists", lambda path: False)
+    assert gdevice.certainly_cpu("auto")
+    monkeypatch.setattr(gdevice.os.path, "exists", lambda path: path == "/proc/driver/nvidia")
+    assert not gdevice.certainly_cpu("auto")
+    monkeypatch.setattr(gdevice.os.path, "exists", lambda path: False)
+    monkeypatch.setattr(gdevice.platform, "system", lambda: "Darwin")  # MPS: ask torch
+    assert not gdevice.certainly_cpu("auto")
 
 
 @needs_weights
@@ -479,6 +600,14 @@ def test_fid_protocol_records_what_makes_fids_comparable(monkeypatch):
     )
     assert again["weights"] == protocol["weights"]
     assert len(again["warnings"]) == 1 and "reference" in again["warnings"][0]
+
+    same = {"generated": "onnxruntime 1.32.0", "reference": "onnxruntime 1.32.0"}
+    kwargs = dict(n_generated=5000, reference=reference, weights_path=WEIGHTS, device=CPU)
+    protocol = fid.fid_protocol(**kwargs, features_backend=same)
+    assert protocol["features_backend"] == same and protocol["warnings"] == []
+    mixed = {**same, "reference": "torch 2.14.1"}
+    protocol = fid.fid_protocol(**kwargs, features_backend=mixed)
+    assert len(protocol["warnings"]) == 1 and "different backends" in protocol["warnings"][0]
 
 
 # --------------------------------------------------------------------------- device

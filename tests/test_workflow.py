@@ -152,7 +152,11 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
         assert score["protocol"]["n_generated"] == QUICK["fid"]["generated_images"]
         assert score["protocol"]["reference"]["n_images"] == 200
         assert score["protocol"]["frechet"] == QUICK["fid"]["frechet"]
+        backends = score["protocol"]["features_backend"]
+        assert backends["generated"] == backends["reference"]
     assert (by_epoch.reference == "cifar10:test[200]").all()
+    # fid.backend auto on this CPU-only machine: ONNX Runtime computed every feature
+    assert by_epoch.features_backend.str.startswith("onnxruntime").all()
     assert by_epoch.fid_warnings.str.contains("2048").all()  # small-sample FIDs say so
 
     dcgan = pd.read_csv(results / "tables" / "experiments" / "dcgan.csv", dtype=str)

@@ -2,16 +2,45 @@
 
 Lib functions take a ``torch.device`` argument instead of guessing, so the same code runs on a GPU
 workstation, a Mac and a 2-core CI runner, and a run's device is visible in its log.
+
+torch is imported inside the functions, not here: a job that ends up on the CPU path of a
+torch-free backend (FID features through ONNX Runtime) asks ``certainly_cpu`` first and never
+pays the second that importing torch takes.
 """
 
 from __future__ import annotations
 
-import torch
+import os
+import platform
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 _CHOICES = ("auto", "cpu", "cuda", "mps")
 
+# What torch needs to see a GPU: an NVIDIA driver (native or WSL2), ROCm's kernel driver, or
+# Apple silicon for MPS. Without any of them torch.cuda.is_available() is False.
+_ACCELERATOR_DRIVER_PATHS = ("/proc/driver/nvidia", "/dev/nvidia0", "/dev/kfd", "/usr/lib/wsl/lib")
+
+
+def certainly_cpu(name: str = "auto") -> bool:
+    """Whether the device ``name`` resolves to the CPU, decided without importing torch.
+
+    True for ``cpu``, and for ``auto`` on a machine with no GPU driver at all. False means "ask
+    ``resolve_device``" (which imports torch), never "not the CPU".
+    """
+    text = str(name).strip().lower()
+    if text == "cpu":
+        return True
+    if text != "auto" or platform.system() == "Darwin":
+        return False
+    return not any(os.path.exists(path) for path in _ACCELERATOR_DRIVER_PATHS)
+
 
 def _mps_available() -> bool:
+    import torch
+
     mps = getattr(torch.backends, "mps", None)
     return bool(mps is not None and mps.is_available())
 
@@ -24,6 +53,8 @@ def resolve_device(name: str = "auto") -> torch.device:
     GPU and quietly takes 50x longer (or gives slightly different numbers) is worse than a clear
     message at start-up.
     """
+    import torch
+
     text = str(name).strip().lower()
     if text == "auto":
         if torch.cuda.is_available():
@@ -70,6 +101,8 @@ def configure_threads(n: int | None) -> None:
     """
     if n is None:
         return
+    import torch
+
     n = int(n)
     if n < 1:
         raise ValueError(f"thread count must be >= 1 (or None for torch's default), got {n}")
@@ -84,6 +117,8 @@ def configure_kernels(device: torch.device, exact_float32: bool) -> None:
     PyTorch enables by default for cuDNN convolutions on Ampere and newer GPUs: FID features
     must be float32 (reduced precision moves FID), training may use it.
     """
+    import torch
+
     if torch.device(device).type != "cuda":
         return
     torch.backends.cudnn.benchmark = True

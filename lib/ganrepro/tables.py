@@ -1,7 +1,7 @@
 """Tables of FID results: per run × epoch, per run, and per experiment with seeds aggregated.
 
-Every row carries its protocol (images generated, reference statistics, weights hash), so a number
-copied out of a table still says how it was produced.
+Every row carries its protocol (images generated, reference statistics, weights hash, what ran the
+Inception network), so a number copied out of a table still says how it was produced.
 """
 
 from __future__ import annotations
@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-PROTOCOL_COLUMNS = ["n_generated", "reference", "weights_sha256", "fid_warnings"]
+PROTOCOL_COLUMNS = [
+    "n_generated",
+    "reference",
+    "weights_sha256",
+    "features_backend",
+    "fid_warnings",
+]
 
 
 def load_scores(paths: Iterable[str | Path]) -> pd.DataFrame:
@@ -33,6 +39,7 @@ def load_scores(paths: Iterable[str | Path]) -> pd.DataFrame:
                 "n_generated": p["n_generated"],
                 "reference": f"{ref['dataset']}:{ref['split']}[{ref['n_images']}]",
                 "weights_sha256": p["weights"]["sha256"][:12],
+                "features_backend": p.get("features_backend", {}).get("generated", "unknown"),
                 "fid_warnings": "; ".join(p.get("warnings", [])),
             }
         )

@@ -33,6 +33,7 @@ from ganrepro.metrics.frechet import (  # noqa: F401 (re-exported)
     fid_protocol,
     frechet_distance,
     frechet_distance_to_features,
+    inception_input,
     load_statistics,
     save_statistics,
     statistics,
@@ -138,22 +139,7 @@ def inception_features(
     channels-last too and folds BatchNorm into the convolutions. The test suite checks the result
     against pytorch-fid's own loader path and model to 1e-4.
     """
-    images = np.asarray(images)
-    if images.dtype != np.uint8:
-        raise TypeError(
-            f"inception_features expects uint8 images (as saved to PNG), got dtype {images.dtype}; "
-            "convert generator output with the same quantisation used for saving samples."
-        )
-    if images.ndim == 3:  # (N, H, W) grey
-        images = images[..., None]
-    if images.ndim != 4 or images.shape[-1] not in (1, 3):
-        raise ValueError(
-            f"inception_features expects images shaped (N, H, W, C) with C in {{1, 3}}, "
-            f"got {images.shape}"
-        )
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-
+    images = inception_input(images, batch_size)
     n = images.shape[0]
     out = np.empty((n, FID_DIMS), dtype=np.float64)
     if n == 0:

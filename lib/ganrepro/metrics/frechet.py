@@ -35,6 +35,29 @@ def statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mu, sigma
 
 
+def inception_input(images: np.ndarray, batch_size: int) -> np.ndarray:
+    """Check what every features backend takes: uint8 images (N, H, W, C), C in {1, 3}.
+
+    (N, H, W) grey arrays gain their channel axis; anything else is a clear error.
+    """
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise TypeError(
+            f"inception_features expects uint8 images (as saved to PNG), got dtype {images.dtype}; "
+            "convert generator output with the same quantisation used for saving samples."
+        )
+    if images.ndim == 3:  # (N, H, W) grey
+        images = images[..., None]
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ValueError(
+            f"inception_features expects images shaped (N, H, W, C) with C in {{1, 3}}, "
+            f"got {images.shape}"
+        )
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    return images
+
+
 FRECHET_METHODS = ("eigh", "pytorch_fid")
 
 
@@ -173,6 +196,7 @@ def fid_protocol(
     weights_path: str | os.PathLike,
     device: str,
     frechet_method: str = "eigh",
+    features_backend: dict[str, str] | None = None,
 ) -> dict:
     """The facts needed to compare one FID with another, stored beside every score.
 
@@ -188,12 +212,19 @@ def fid_protocol(
         text = covariance_warning(int(n))
         if text is not None:
             warnings.append(f"{label}: {text}")
+    backends = dict(features_backend or {})
+    if len(set(backends.values())) > 1:
+        warnings.append(
+            "generated and reference features come from different backends "
+            f"({backends}); they agree to ~1e-5, but compare FIDs from one backend"
+        )
     return {
         "metric": "FID",
         "implementation": (
             f"pytorch-fid {version('pytorch-fid')} InceptionV3 pool3 ({FID_DIMS}-d)"
         ),
         "frechet": frechet_method,
+        "features_backend": backends,
         "n_generated": int(n_generated),
         "reference": dict(reference),
         "weights": {"file": weights_path.name, "sha256": _sha256_cached(weights_path)},
