@@ -4,7 +4,8 @@ Theirs: torchvision ImageFolder + per-image transforms (Resize, CenterCrop, ToTe
 DataLoader (2 workers, shuffle), D and G steps as in the example. Ours: ganrepro.train.Trainer,
 the dataset in memory as one uint8 tensor, batches normalised on the device. Same architecture
 (ganrepro's DCGAN G and D), batch size, device and thread count; one epoch each after a short
-warm-up. Prints images/s and the ratio.
+warm-up. Ours runs twice: float32 (the default) and with `amp: true` (bf16 autocast of the
+forward passes: different numbers, an option). Prints images/s and the ratios.
 
     python bench/train_throughput.py --n 5000 --batch-size 128 --threads 2
 """
@@ -37,6 +38,35 @@ def subset_folder(root: Path, n: int, out: Path) -> None:
         dst = out / files[i].parent.name
         dst.mkdir(parents=True, exist_ok=True)
         (dst / files[i].name).symlink_to(files[i])
+
+
+def compute_ceiling(batch_size: int, device: torch.device, latent: int, steps: int = 15) -> float:
+    """The canonical step on one batch already on the device: no data pipeline at all, so no
+    training loop with these models, this batch size and float32 can beat it."""
+    torch.manual_seed(0)
+    G = build_generator("dcgan", latent_dim=latent, image_size=32, channels=3).to(device)
+    D = build_discriminator("dcgan", image_size=32, channels=3).to(device)
+    G, D = (m.to(memory_format=torch.channels_last) for m in (G, D))
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    x = torch.rand(batch_size, 3, 32, 32, device=device).mul(2).sub(1)
+    x = x.contiguous(memory_format=torch.channels_last)
+    ones = torch.ones(batch_size, device=device)
+    zeros = torch.zeros(batch_size, device=device)
+    for i in range(steps + 3):
+        if i == 3:  # warm-up done
+            t0 = time.perf_counter()
+        fake = G(torch.randn(batch_size, latent, device=device))
+        loss_d = F.binary_cross_entropy_with_logits(D(x).logits, ones)
+        loss_d = loss_d + F.binary_cross_entropy_with_logits(D(fake.detach()).logits, zeros)
+        opt_d.zero_grad()
+        loss_d.backward()
+        opt_d.step()
+        opt_g.zero_grad()
+        F.binary_cross_entropy_with_logits(D(fake).logits, ones).backward()
+        opt_g.step()
+    loss_d.item()
+    return steps * batch_size / (time.perf_counter() - t0)
 
 
 def canonical_epoch(folder: Path, batch_size: int, device: torch.device, latent: int) -> float:
@@ -81,9 +111,9 @@ def canonical_epoch(folder: Path, batch_size: int, device: torch.device, latent:
     return n / (time.perf_counter() - t0)
 
 
-def ours_epoch(n: int, batch_size: int, device: torch.device, latent: int) -> float:
+def ours_epoch(n: int, batch_size: int, device: torch.device, latent: int, amp: bool) -> float:
     data = prepare_split("image_folder", "train", root=CIFAR, image_size=32, max_images=n)
-    settings = TrainSettings(latent_dim=latent, batch_size=batch_size, epochs=2)
+    settings = TrainSettings(latent_dim=latent, batch_size=batch_size, epochs=2, amp=amp)
     with tempfile.TemporaryDirectory() as tmp:
         t = Trainer(settings, data, seed=0, device=device, state_dir=tmp, save_every_seconds=1e9)
         t.run(until=1)  # warm-up epoch (and the first state save)
@@ -105,12 +135,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         subset_folder(CIFAR, args.n, Path(tmp))
         theirs = canonical_epoch(Path(tmp), args.batch_size, device, 100)
-    ours = ours_epoch(args.n, args.batch_size, device, 100)
+    ours = ours_epoch(args.n, args.batch_size, device, 100, amp=False)
+    ours_amp = ours_epoch(args.n, args.batch_size, device, 100, amp=True)
+    ceiling = compute_ceiling(args.batch_size, device, 100)
     print(f"hardware: {hardware(args.threads)}; device {device}")
     print(f"DCGAN 32x32, width 64, latent 100, batch {args.batch_size}, {args.n} CIFAR-10 images")
-    print(f"canonical loop (ImageFolder + DataLoader): {theirs:8.1f} images/s")
-    print(f"ganrepro Trainer (in-memory uint8)       : {ours:8.1f} images/s")
-    print(f"ratio ours/theirs: {ours / theirs:.2f}x")
+    print(f"canonical loop (ImageFolder + DataLoader), float32 : {theirs:8.1f} images/s")
+    print(
+        f"ganrepro Trainer (in-memory uint8), float32        : {ours:8.1f} images/s  "
+        f"ratio {ours / theirs:.2f}x"
+    )
+    print(
+        f"compute only (one resident batch), float32         : {ceiling:8.1f} images/s  "
+        f"ratio {ceiling / theirs:.2f}x (the float32 ceiling)"
+    )
+    print(
+        f"ganrepro Trainer, amp: true (bf16 autocast)         : {ours_amp:8.1f} images/s  "
+        f"ratio {ours_amp / theirs:.2f}x"
+    )
 
 
 if __name__ == "__main__":
