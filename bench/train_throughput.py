@@ -40,31 +40,44 @@ def subset_folder(root: Path, n: int, out: Path) -> None:
         (dst / files[i].name).symlink_to(files[i])
 
 
-def compute_ceiling(batch_size: int, device: torch.device, latent: int, steps: int = 15) -> float:
-    """The canonical step on one batch already on the device: no data pipeline at all, so no
-    training loop with these models, this batch size and float32 can beat it."""
+def dcgan_players(device: torch.device, latent: int, channels_last: bool):
+    """ganrepro's DCGAN G and D with the example's Adam settings."""
     torch.manual_seed(0)
     G = build_generator("dcgan", latent_dim=latent, image_size=32, channels=3).to(device)
     D = build_discriminator("dcgan", image_size=32, channels=3).to(device)
-    G, D = (m.to(memory_format=torch.channels_last) for m in (G, D))
+    if channels_last:
+        G, D = (m.to(memory_format=torch.channels_last) for m in (G, D))
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    return G, D, opt_g, opt_d
+
+
+def canonical_step(G, D, opt_g, opt_d, x: torch.Tensor, latent: int) -> torch.Tensor:
+    """One step of PyTorch's DCGAN example: D on real and fake, then G on the same fake."""
+    b = x.shape[0]
+    ones, zeros = torch.ones(b, device=x.device), torch.zeros(b, device=x.device)
+    opt_d.zero_grad()
+    fake = G(torch.randn(b, latent, device=x.device))
+    loss_d = F.binary_cross_entropy_with_logits(D(x).logits, ones)
+    loss_d = loss_d + F.binary_cross_entropy_with_logits(D(fake.detach()).logits, zeros)
+    loss_d.backward()
+    opt_d.step()
+    opt_g.zero_grad()
+    F.binary_cross_entropy_with_logits(D(fake).logits, ones).backward()
+    opt_g.step()
+    return loss_d
+
+
+def compute_ceiling(batch_size: int, device: torch.device, latent: int, steps: int = 15) -> float:
+    """The canonical step (channels-last, like ours) on one batch already on the device: no
+    data pipeline at all, so no float32 loop with these models and batch size can beat it."""
+    players = dcgan_players(device, latent, channels_last=True)
     x = torch.rand(batch_size, 3, 32, 32, device=device).mul(2).sub(1)
     x = x.contiguous(memory_format=torch.channels_last)
-    ones = torch.ones(batch_size, device=device)
-    zeros = torch.zeros(batch_size, device=device)
     for i in range(steps + 3):
         if i == 3:  # warm-up done
             t0 = time.perf_counter()
-        fake = G(torch.randn(batch_size, latent, device=device))
-        loss_d = F.binary_cross_entropy_with_logits(D(x).logits, ones)
-        loss_d = loss_d + F.binary_cross_entropy_with_logits(D(fake.detach()).logits, zeros)
-        opt_d.zero_grad()
-        loss_d.backward()
-        opt_d.step()
-        opt_g.zero_grad()
-        F.binary_cross_entropy_with_logits(D(fake).logits, ones).backward()
-        opt_g.step()
+        loss_d = canonical_step(*players, x, latent)
     loss_d.item()
     return steps * batch_size / (time.perf_counter() - t0)
 
@@ -85,29 +98,13 @@ def canonical_epoch(folder: Path, batch_size: int, device: torch.device, latent:
         num_workers=2,
         drop_last=True,
     )
-    torch.manual_seed(0)
-    G = build_generator("dcgan", latent_dim=latent, image_size=32, channels=3).to(device)
-    D = build_discriminator("dcgan", image_size=32, channels=3).to(device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    players = dcgan_players(device, latent, channels_last=False)
     n, t0 = 0, None
     for i, (x, _) in enumerate(loader):
         if i == 2:  # warm-up done
             t0, n = time.perf_counter(), 0
-        x = x.to(device)
-        b = x.shape[0]
-        ones, zeros = torch.ones(b, device=device), torch.zeros(b, device=device)
-        opt_d.zero_grad()
-        fake = G(torch.randn(b, latent, device=device))
-        loss_d = F.binary_cross_entropy_with_logits(D(x).logits, ones)
-        loss_d = loss_d + F.binary_cross_entropy_with_logits(D(fake.detach()).logits, zeros)
-        loss_d.backward()
-        opt_d.step()
-        opt_g.zero_grad()
-        F.binary_cross_entropy_with_logits(D(fake).logits, ones).backward()
-        opt_g.step()
-        loss_d.item()  # the example prints losses each step
-        n += b
+        canonical_step(*players, x.to(device), latent).item()  # the example prints losses
+        n += x.shape[0]
     return n / (time.perf_counter() - t0)
 
 

@@ -260,8 +260,8 @@ rule analysis_table:
         ),
     params:
         runs=[
-            {"run": run, "experiment": RUNS[run].experiment, "epoch": max(epochs(run))}
-            for run in ANALYSIS_RUNS
+            {"run": run, "experiment": exp, "epoch": max(epochs(run))}
+            for run, exp in ANALYSIS_RUNS.items()
         ],
     threads: 1
     log:

@@ -6,8 +6,9 @@ ANALYSIS = config.get("analysis") or {}
 
 def _analysis_runs():
     """The first run (first variant and grid point, first seed) of each experiment named in
-    analysis.runs: the analyses cost as much as a few FIDs each, so they are not run for all."""
-    names = []
+    analysis.runs: the analyses cost as much as a few FIDs each, so they are not run for all.
+    Each as the run whose files hold it (TRAINED_AS), with the experiment it was chosen for."""
+    names = {}
     for exp in ANALYSIS.get("runs", []):
         first = next((name for name, run in RUNS.items() if run.experiment == exp), None)
         if first is None:
@@ -15,11 +16,11 @@ def _analysis_runs():
                 f"config: analysis.runs: {exp!r} is not an experiment of this config "
                 f"(experiments: {', '.join(EXPERIMENTS)}); list experiment names"
             )
-        names.append(first)
+        names.setdefault(TRAINED_AS[first], exp)
     return names
 
 
-ANALYSIS_RUNS = _analysis_runs()
+ANALYSIS_RUNS = _analysis_runs()  # {run: experiment}
 
 
 def analysis_dir(run, epoch):

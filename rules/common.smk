@@ -7,7 +7,7 @@ import yaml
 from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "lib"))  # the package, also without pip install -e
-from ganrepro.experiments import expand_runs
+from ganrepro.experiments import expand_runs, trained_as
 
 SCHEMA = Path(workflow.basedir) / "schemas" / "config.schema.yaml"
 validate(config, str(SCHEMA))  # fills in defaults; an unknown key or bad value stops here
@@ -33,6 +33,10 @@ try:
 except ValueError as err:
     raise ValueError(f"config: {err}") from None
 _validate_runs(RUNS)
+# A run identical to one of another experiment (same settings, seed, dataset) reads that run's
+# files: jobs exist for TRAINED runs only, and the tables list every run of every experiment.
+TRAINED_AS = trained_as(RUNS)
+TRAINED = [run for run in RUNS if TRAINED_AS[run] == run]
 
 R = config["results"]
 LIB = Path(workflow.basedir) / "lib" / "ganrepro"
@@ -103,11 +107,11 @@ def previous_epoch(run, epoch):
 
 
 def all_fid_files():
-    return [fid_path(run, e) for run in RUNS for e in epochs(run)]
+    return [fid_path(run, e) for run in TRAINED for e in epochs(run)]
 
 
 def final_losses_files():
-    return [f"{R}/runs/{run}/losses/epoch{max(epochs(run)):04d}.csv" for run in RUNS]
+    return [f"{R}/runs/{run}/losses/epoch{max(epochs(run)):04d}.csv" for run in TRAINED]
 
 
 EXPERIMENTS = list(config["experiments"])
@@ -120,7 +124,7 @@ def all_targets():
         f"{R}/plots/fid_vs_epoch.png",
         *expand(f"{R}/tables/experiments/{{exp}}.csv", exp=EXPERIMENTS),
         *expand(f"{R}/plots/losses/{{exp}}.png", exp=EXPERIMENTS),
-        *[f"{R}/runs/{run}/samples/epoch{max(epochs(run)):04d}.png" for run in RUNS],
+        *[f"{R}/runs/{run}/samples/epoch{max(epochs(run)):04d}.png" for run in TRAINED],
         *analysis_targets(),
     ]
 

@@ -32,6 +32,7 @@ rule aggregate:
         runs={name: {"experiment": r.experiment, "seed": r.seed, "grid": r.grid,
                      "settings": r.settings, "dataset": r.dataset} for name, r in RUNS.items()},
         experiments=EXPERIMENTS,
+        trained_as=TRAINED_AS,
     log:
         f"{R}/logs/aggregate.log",
     conda:

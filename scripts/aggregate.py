@@ -17,15 +17,17 @@ def write_csv(df, path):
         df.to_csv(tmp, index=False)
 
 
-def main(scores, losses, runs, experiments, out, log=None):
+def main(scores, losses, runs, experiments, out, log=None, trained_as=None):
+    trained_as = trained_as or {}
     with open_log(log) as logf:
-        by_epoch = fid_by_epoch(load_scores(scores), runs)
+        by_epoch = fid_by_epoch(load_scores(scores), runs, trained_as)
         summary = run_summary(by_epoch)
         write_csv(by_epoch, out["by_epoch"])
         write_csv(summary, out["summary"])
         fid_vs_epoch(by_epoch, out["fid_plot"])
         # losses/epochNNNN.csv of a run's last segment holds its whole history
-        run_losses = {Path(p).parents[1].name: pd.read_csv(p) for p in losses}
+        trained_losses = {Path(p).parents[1].name: pd.read_csv(p) for p in losses}
+        run_losses = {r: trained_losses[trained_as.get(r, r)] for r in runs}
         for exp, table_path, plot_path in zip(
             experiments, out["experiments"], out["loss_plots"], strict=True
         ):
@@ -52,4 +54,5 @@ if "snakemake" in globals():
         sm.params.experiments,
         out,
         sm.log[0],
+        sm.params.trained_as,
     )

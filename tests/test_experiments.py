@@ -1,7 +1,7 @@
 """Config expansion: experiments × grid × seeds → runs named by their settings."""
 
 import pytest
-from ganrepro.experiments import expand_runs
+from ganrepro.experiments import expand_runs, trained_as
 
 DATASETS = {"toy": {"source": "image_folder", "root": "x", "image_size": 32}}
 
@@ -40,6 +40,23 @@ def test_editing_one_experiment_renames_only_its_runs():
     )
     # and going back gives the old names again: nothing is computed twice
     assert list(expand_runs(config(a={"lr": 1e-4}, b={"lr": 1e-4}))) == list(before)
+
+
+def test_identical_runs_of_different_experiments_are_trained_once():
+    runs = expand_runs(
+        config(
+            baseline={"lr": 2e-4, "seeds": [0, 1]},
+            grid={"grid": {"lr": [1e-4, 2e-4]}, "seeds": [0]},
+            other_data={"lr": 2e-4, "dataset": "toy2"},
+        )
+        | {"datasets": {**DATASETS, "toy2": {**DATASETS["toy"], "root": "y"}}}
+    )
+    shared = trained_as(runs)
+    base0 = next(n for n in runs if n.startswith("baseline-s0-"))
+    grid_point = next(n for n in runs if n.startswith("grid-lr0.0002-s0-"))
+    assert shared[grid_point] == base0 and shared[base0] == base0
+    # a different seed, lr or dataset is a run of its own
+    assert [n for n in runs if shared[n] != n] == [grid_point]
 
 
 def test_dataset_definition_is_part_of_the_identity():

@@ -85,3 +85,15 @@ def test_experiment_table_adds_mean_and_std_across_seeds(summary):
     finals = np.array([65.0, 50.0])
     assert agg.final_fid == f"{finals.mean():.2f} ± {finals.std(ddof=1):.2f}"
     assert "lr" in table.columns and table.columns[0] == "lr"
+
+
+def test_a_run_shared_with_another_experiment_shows_in_both(tmp_path):
+    """b-s0 is identical to a-s0 (trained once, as a-s0): both experiments list it."""
+    runs = {**RUNS, "b-s0": {**RUNS["a-s0"], "experiment": "b"}}
+    by_epoch = fid_by_epoch(load_scores(write_scores(tmp_path)), runs, {"b-s0": "a-s0"})
+    shared = by_epoch[by_epoch.run == "b-s0"].set_index("epoch")
+    own = by_epoch[by_epoch.run == "a-s0"].set_index("epoch")
+    assert list(shared.fid) == [80.0, 60.0, 65.0] and list(shared.fid) == list(own.fid)
+    assert set(shared.experiment) == {"b"} and set(shared.trained_as) == {"a-s0"}
+    assert set(by_epoch[by_epoch.run == "a-s1"].trained_as) == {"a-s1"}
+    assert experiment_table(run_summary(by_epoch), "b").run.tolist() == ["b-s0"]

@@ -146,8 +146,9 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
     # the table's numbers are the score files' numbers
     for _, row in by_epoch.iterrows():
         score = json.loads(
-            (results / "runs" / row.run / "fid" / f"epoch{row.epoch:04d}.json").read_text()
+            (results / "runs" / row.trained_as / "fid" / f"epoch{row.epoch:04d}.json").read_text()
         )
+        assert score["run"] == row.trained_as
         assert math.isclose(score["fid"], row.fid)
         assert score["protocol"]["n_generated"] == QUICK["fid"]["generated_images"]
         assert score["protocol"]["reference"]["n_images"] == 200
@@ -155,6 +156,11 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
         backends = score["protocol"]["features_backend"]
         assert backends["generated"] == backends["reference"]
     assert (by_epoch.reference == "cifar10:test[200]").all()
+    # a run identical to one of another experiment is trained and scored once, listed in both
+    shared = by_epoch[by_epoch.run != by_epoch.trained_as]
+    assert len(shared) and set(shared.trained_as).isdisjoint(shared.run)
+    trained = {p.name for p in (results / "runs").iterdir()}
+    assert set(by_epoch.trained_as) == trained and trained.isdisjoint(shared.run)
     # fid.backend auto on this CPU-only machine: ONNX Runtime computed every feature
     assert by_epoch.features_backend.str.startswith("onnxruntime").all()
     assert by_epoch.fid_warnings.str.contains("2048").all()  # small-sample FIDs say so

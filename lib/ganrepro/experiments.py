@@ -33,6 +33,8 @@ class Run:
     seed: int
     grid: dict[str, Any]  # this run's coordinates in its experiment's grid (and its variant)
     settings: dict[str, Any]  # resolved TrainSettings as a plain dict
+    # sha256 of everything that determines the run's numbers (settings, seed, dataset definition)
+    identity: str = ""
 
     @property
     def train_settings(self) -> TrainSettings:
@@ -90,6 +92,7 @@ def expand_experiment(
                 runs.append(
                     Run(
                         name="-".join(parts) + "-" + settings_hash(identity),
+                        identity=settings_hash(identity, length=64),
                         experiment=name,
                         dataset=dataset,
                         seed=seed,
@@ -108,6 +111,15 @@ def expand_runs(config: dict[str, Any]) -> dict[str, Run]:
         for run in expand_experiment(name, exp or {}, defaults, config["datasets"]):
             runs[run.name] = run
     return runs
+
+
+def trained_as(runs: dict[str, Run]) -> dict[str, str]:
+    """For each run, the run whose files hold its results: itself, or the first run (in config
+    order) of another experiment with the same identity (same settings, seed and dataset), which
+    gives the same numbers. Such a run, e.g. a baseline that is also a grid point, is trained,
+    sampled and scored once and shows in both experiments' tables."""
+    first: dict[str, str] = {}
+    return {name: first.setdefault(run.identity or name, name) for name, run in runs.items()}
 
 
 def _plain(settings: TrainSettings) -> dict[str, Any]:

@@ -46,14 +46,24 @@ def load_scores(paths: Iterable[str | Path]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def fid_by_epoch(scores: pd.DataFrame, runs: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
-    """Scores joined with each run's experiment, seed, grid coordinates and main settings."""
+def fid_by_epoch(
+    scores: pd.DataFrame,
+    runs: Mapping[str, Mapping[str, Any]],
+    trained_as: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Scores joined with each run's experiment, seed, grid coordinates and main settings.
+
+    ``trained_as`` maps a run to the run whose scores it shares (an identical run of another
+    experiment, trained once); the ``trained_as`` column says where its files are.
+    """
+    trained_as = trained_as or {}
     meta = []
     for name, r in runs.items():
         s = r["settings"]
         meta.append(
             {
                 "run": name,
+                "trained_as": trained_as.get(name, name),
                 "experiment": r["experiment"],
                 "dataset": r["dataset"],
                 "seed": r["seed"],
@@ -65,7 +75,8 @@ def fid_by_epoch(scores: pd.DataFrame, runs: Mapping[str, Mapping[str, Any]]) ->
                 "grid": json.dumps(r["grid"], sort_keys=True),
             }
         )
-    df = pd.DataFrame(meta).merge(scores, on="run", how="inner")
+    scores = scores.rename(columns={"run": "trained_as"})
+    df = pd.DataFrame(meta).merge(scores, on="trained_as", how="inner")
     first = ["experiment", "run", "seed", "epoch", "fid", "status"]
     return df[first + [c for c in df.columns if c not in first]].sort_values(
         ["experiment", "run", "epoch"]

@@ -145,65 +145,49 @@ class Discriminator(nn.Module):
         return DOutput(logits=logits, features=h.flatten(1))
 
 
-def build_generator(
-    *,
-    latent_dim: int,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    attention_resolution: int | None = None,
-    spectral_norm: bool = True,
-    **_: object,
-) -> Generator:
-    check_classes("sagan", n_classes, conditional=False)
-    return Generator(
-        latent_dim, image_size, channels, width, 0, attention_resolution, spectral_norm
-    )
+def _generator_builder(family: str, conditional: bool):
+    def build(
+        *,
+        latent_dim: int,
+        image_size: int,
+        channels: int,
+        width: int = 64,
+        n_classes: int = 0,
+        attention_resolution: int | None = None,
+        spectral_norm: bool = True,
+        **_: object,
+    ) -> Generator:
+        check_classes(family, n_classes, conditional=conditional)
+        classes = n_classes if conditional else 0
+        return Generator(
+            latent_dim, image_size, channels, width, classes, attention_resolution, spectral_norm
+        )
+
+    return build
 
 
-def build_discriminator(
-    *,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    attention_resolution: int | None = None,
-    spectral_norm: bool = True,
-    **_: object,
-) -> Discriminator:
-    check_classes("sagan", n_classes, conditional=False)
-    return Discriminator(image_size, channels, width, 0, attention_resolution, spectral_norm)
+def _discriminator_builder(family: str, conditional: bool):
+    def build(
+        *,
+        image_size: int,
+        channels: int,
+        width: int = 64,
+        n_classes: int = 0,
+        attention_resolution: int | None = None,
+        spectral_norm: bool = True,
+        **_: object,
+    ) -> Discriminator:
+        check_classes(family, n_classes, conditional=conditional)
+        classes = n_classes if conditional else 0
+        return Discriminator(
+            image_size, channels, width, classes, attention_resolution, spectral_norm
+        )
+
+    return build
 
 
-def build_conditional_generator(
-    *,
-    latent_dim: int,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    attention_resolution: int | None = None,
-    spectral_norm: bool = True,
-    **_: object,
-) -> Generator:
-    check_classes("sagan_conditional", n_classes, conditional=True)
-    return Generator(
-        latent_dim, image_size, channels, width, n_classes, attention_resolution, spectral_norm
-    )
-
-
-def build_conditional_discriminator(
-    *,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    attention_resolution: int | None = None,
-    spectral_norm: bool = True,
-    **_: object,
-) -> Discriminator:
-    check_classes("sagan_conditional", n_classes, conditional=True)
-    return Discriminator(
-        image_size, channels, width, n_classes, attention_resolution, spectral_norm
-    )
+# SAGAN, and its class-conditional version (conditional BatchNorm in G, projection D).
+build_generator = _generator_builder("sagan", conditional=False)
+build_discriminator = _discriminator_builder("sagan", conditional=False)
+build_conditional_generator = _generator_builder("sagan_conditional", conditional=True)
+build_conditional_discriminator = _discriminator_builder("sagan_conditional", conditional=True)
