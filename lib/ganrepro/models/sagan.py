@@ -145,28 +145,9 @@ class Discriminator(nn.Module):
         return DOutput(logits=logits, features=h.flatten(1))
 
 
-def _generator_builder(family: str, conditional: bool):
-    def build(
-        *,
-        latent_dim: int,
-        image_size: int,
-        channels: int,
-        width: int = 64,
-        n_classes: int = 0,
-        attention_resolution: int | None = None,
-        spectral_norm: bool = True,
-        **_: object,
-    ) -> Generator:
-        check_classes(family, n_classes, conditional=conditional)
-        classes = n_classes if conditional else 0
-        return Generator(
-            latent_dim, image_size, channels, width, classes, attention_resolution, spectral_norm
-        )
+def _builder(family: str, conditional: bool, network: type[Generator] | type[Discriminator]):
+    """A builder of the registry's keyword form for SAGAN's G or D, plain or class-conditional."""
 
-    return build
-
-
-def _discriminator_builder(family: str, conditional: bool):
     def build(
         *,
         image_size: int,
@@ -175,19 +156,23 @@ def _discriminator_builder(family: str, conditional: bool):
         n_classes: int = 0,
         attention_resolution: int | None = None,
         spectral_norm: bool = True,
+        latent_dim: int | None = None,
         **_: object,
-    ) -> Discriminator:
+    ) -> nn.Module:
         check_classes(family, n_classes, conditional=conditional)
         classes = n_classes if conditional else 0
-        return Discriminator(
-            image_size, channels, width, classes, attention_resolution, spectral_norm
-        )
+        args = (image_size, channels, width, classes, attention_resolution, spectral_norm)
+        if network is Generator:
+            if latent_dim is None:
+                raise TypeError(f"{family} generator: latent_dim is required")
+            return Generator(latent_dim, *args)
+        return Discriminator(*args)
 
     return build
 
 
 # SAGAN, and its class-conditional version (conditional BatchNorm in G, projection D).
-build_generator = _generator_builder("sagan", conditional=False)
-build_discriminator = _discriminator_builder("sagan", conditional=False)
-build_conditional_generator = _generator_builder("sagan_conditional", conditional=True)
-build_conditional_discriminator = _discriminator_builder("sagan_conditional", conditional=True)
+build_generator = _builder("sagan", False, Generator)
+build_discriminator = _builder("sagan", False, Discriminator)
+build_conditional_generator = _builder("sagan_conditional", True, Generator)
+build_conditional_discriminator = _builder("sagan_conditional", True, Discriminator)
