@@ -1,5 +1,6 @@
 # Config validation, run expansion and every output path, in one place.
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import jsonschema

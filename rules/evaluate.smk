@@ -37,6 +37,9 @@ rule inception_onnx:
         code=code("metrics/fid.py", "metrics/inception_onnx.py"),
     output:
         onnx=ONNX_GRAPH,
+    params:
+        # the exporter is torch's: a new torch re-exports the graph (features record onnxruntime's)
+        exporter=f"torch {version('torch')}",
     threads: 1
     log:
         f"{R}/logs/inception_onnx.log",
