@@ -48,7 +48,10 @@ def main(
             weights_path=weights,
             device="n/a (features cached)",
             frechet_method=frechet_method,
-            features_backend={"generated": gen_backend, "reference": ref_backend},
+            # a diverged run has no features, so no backend to compare
+            features_backend={"generated": gen_backend, "reference": ref_backend}
+            if status == "ok"
+            else {"reference": ref_backend},
         )
         fid = None
         if status == "ok":

@@ -24,7 +24,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "tests"))
 
+import features as features_script  # noqa: E402
 import fetch_weights  # noqa: E402
+import fid as fid_script  # noqa: E402
 import sample  # noqa: E402
 import train as train_script  # noqa: E402
 from test_workflow import local_config, snakemake  # noqa: E402
@@ -63,6 +65,8 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
 
 
 def test_diverged_run_is_reported_through_sampling_and_tables(tmp_path, tiny_data, monkeypatch):
+    weights_file = tmp_path / "weights.pth"  # only hashed: no network runs for diverged samples
+    weights_file.write_bytes(b"not a network")
     nan = lambda *a, **k: torch.tensor(float("nan"), requires_grad=True)
     monkeypatch.setattr(L, "d_loss", nan)
     out1 = outputs(tmp_path, 1)
@@ -79,19 +83,18 @@ def test_diverged_run_is_reported_through_sampling_and_tables(tmp_path, tiny_dat
     sample.main(out2["checkpoint"], samples, tmp_path / "grid.png", n=10, seed=0, device="cpu")
     with np.load(samples) as f:
         assert str(f["status"]) == "diverged" and len(f["images"]) == 0
-    # a score file as the fid rule writes it for such samples, and the tables built from it
+    # the features and fid jobs carry the status on (no network is run), and the tables show it
+    features = tmp_path / "features.npz"
+    features_script.main(samples, weights_file, features, device="cpu", backend="auto")
+    reference = tmp_path / "reference.npz"
+    rng = np.random.default_rng(0)
+    np.savez(reference, mu=rng.normal(size=4), sigma=np.eye(4), n=np.array(10))
     score = tmp_path / "fid.json"
-    protocol = {
-        "n_generated": 0,
-        "reference": {"dataset": "toy", "split": "test", "n_images": 10},
-        "weights": {"sha256": "0" * 64},
-        "warnings": [],
-    }
-    score.write_text(
-        json.dumps(
-            {"run": "r", "epoch": 2, "fid": None, "status": "diverged", "protocol": protocol}
-        )
-    )
+    dataset = {"name": "toy", "source": "image_folder", "root": "x"}
+    fid_script.main(features, reference, weights_file, score, "r", 2, dataset, "test")
+    protocol = json.loads(score.read_text())["protocol"]
+    assert protocol["features_backend"] == {"reference": "unknown"}
+    assert not any("backends" in w for w in protocol["warnings"])
     runs = {
         "r": {
             "experiment": "e",
