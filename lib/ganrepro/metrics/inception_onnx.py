@@ -1,7 +1,7 @@
 """pytorch-fid's InceptionV3 as an ONNX graph run by ONNX Runtime: FID features, fast on a CPU.
 
 On a CPU, FID feature extraction is float32 convolutions at 299 x 299 and little else. ONNX
-Runtime's CPU kernels run this network ~1.3-1.5x faster than torch's eager path on the same
+Runtime's CPU kernels run this network ~1.3-1.45x faster than torch's eager path on the same
 threads, in float32 (features within ~2e-5 of pytorch-fid's own model; the tests hold them to
 1e-4). The graph is exported once from pytorch-fid's network built from the configured weights
 (resize to 299 x 299 and input scaling included) and cached as a file by the workflow. On CUDA
