@@ -21,7 +21,14 @@ _CHOICES = ("auto", "cpu", "cuda", "mps")
 
 # What torch needs to see a GPU: an NVIDIA driver (native or WSL2), ROCm's kernel driver, or
 # Apple silicon for MPS. Without any of them torch.cuda.is_available() is False.
-_ACCELERATOR_DRIVER_PATHS = ("/proc/driver/nvidia", "/dev/nvidia0", "/dev/kfd", "/usr/lib/wsl/lib")
+_ACCELERATOR_DRIVER_PATHS = (
+    "/proc/driver/nvidia",
+    "/dev/nvidiactl",
+    "/dev/nvidia0",
+    "/dev/kfd",
+    "/dev/dxg",
+    "/usr/lib/wsl/lib",
+)
 
 
 def certainly_cpu(name: str = "auto") -> bool:
