@@ -71,7 +71,7 @@ def weights_path():
     return f"{R}/weights/fid_inception.pth"  # pytorch-fid's weights, under a name of our own
 
 
-FID_BACKEND = FID.get("backend", "auto")
+FID_BACKEND = FID["backend"]  # validate() filled in the schema's default
 ONNX_GRAPH = f"{R}/weights/fid_inception.onnx"
 
 

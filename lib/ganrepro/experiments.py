@@ -34,7 +34,7 @@ class Run:
     grid: dict[str, Any]  # this run's coordinates in its experiment's grid (and its variant)
     settings: dict[str, Any]  # resolved TrainSettings as a plain dict
     # sha256 of everything that determines the run's numbers (settings, seed, dataset definition)
-    identity: str = ""
+    identity: str
 
     @property
     def train_settings(self) -> TrainSettings:
@@ -119,7 +119,7 @@ def trained_as(runs: dict[str, Run]) -> dict[str, str]:
     gives the same numbers. Such a run, e.g. a baseline that is also a grid point, is trained,
     sampled and scored once and shows in both experiments' tables."""
     first: dict[str, str] = {}
-    return {name: first.setdefault(run.identity or name, name) for name, run in runs.items()}
+    return {name: first.setdefault(run.identity, name) for name, run in runs.items()}
 
 
 def _plain(settings: TrainSettings) -> dict[str, Any]:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io import atomic_path
-from .frechet import FID_DIMS, inception_input
+from ganrepro.io import atomic_path
+from ganrepro.metrics.frechet import FID_DIMS, inception_input
 
 BACKENDS = ("auto", "torch", "onnxruntime")
 _INPUT, _OUTPUT = "images", "pool3"
@@ -59,7 +59,7 @@ def export_inception_onnx(weights_path: str | os.PathLike, out_path: str | os.Pa
     """
     import torch
 
-    from .fid import load_inception
+    from ganrepro.metrics.fid import load_inception
 
     class Pool3(torch.nn.Module):  # pytorch-fid's [(N, 2048, 1, 1)] as one (N, 2048) output
         def __init__(self, inception: torch.nn.Module):
