@@ -22,6 +22,7 @@ wildcard_constraints:
     epoch=r"\d{4}",
     dataset="[A-Za-z0-9_]+",
     split="train|test",
+    key="[0-9a-f]{8}",
     n=r"\d+|all",
 
 

@@ -13,7 +13,6 @@ rule kid:
         reference=lambda w: features_path(
             dataset_of(w.run), REF_SPLIT, FID.get("reference_images")
         ),
-        code=code("analysis.py", "metrics/kid.py"),
     output:
         score=f"{RUN_EPOCH}/kid.json",
     params:
@@ -38,7 +37,6 @@ rule inception_score:
     input:
         features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
         weights=weights_path(),
-        code=code("analysis.py", "metrics/inception_score.py"),
     output:
         score=f"{RUN_EPOCH}/inception_score.json",
     params:
@@ -61,7 +59,6 @@ rule diversity:
     input:
         samples=f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",
         real=lambda w: data_path(dataset_of(w.run), REF_SPLIT),
-        code=code("analysis.py", "data.py", "metrics/diversity.py"),
     output:
         score=f"{RUN_EPOCH}/diversity.json",
     params:
@@ -92,7 +89,6 @@ rule memorisation:
         test_features=lambda w: features_path(
             dataset_of(w.run), "test", FID.get("reference_images")
         ),
-        code=code("analysis.py", "data.py", "figures.py", "images.py", "metrics/memorisation.py"),
     output:
         score=f"{RUN_EPOCH}/memorisation.json",
         neighbours=report(
@@ -130,7 +126,6 @@ rule memorisation:
 rule evolution:
     input:
         checkpoints=lambda w: [checkpoint_path(w.run, e) for e in epochs(w.run)],
-        code=code("train.py", "models", "figures.py", "images.py", "latent.py", "device.py"),
     output:
         figure=report(
             f"{R}/analysis/{{run}}/evolution.png",
@@ -152,7 +147,6 @@ rule evolution:
         epochs=lambda w: list(epochs(w.run)),
         seed=lambda w: RUNS[w.run].seed,
         n=ANALYSIS.get("evolution_images"),
-        device=config["device"],
     threads: config["threads"]
     resources:
         runtime=lambda w, attempt: 15 * attempt,
@@ -167,7 +161,6 @@ rule evolution:
 rule interpolation:
     input:
         checkpoint=f"{R}/runs/{{run}}/checkpoints/epoch{{epoch}}.pt",
-        code=code("train.py", "models", "figures.py", "images.py", "latent.py", "device.py"),
     output:
         figure=report(
             f"{RUN_EPOCH}/interpolation.png",
@@ -182,7 +175,6 @@ rule interpolation:
         pairs=ANALYSIS.get("interpolation_pairs"),
         steps=ANALYSIS.get("interpolation_steps"),
         seed=ANALYSIS.get("seed"),
-        device=config["device"],
     threads: config["threads"]
     resources:
         runtime=lambda w, attempt: 15 * attempt,
@@ -198,8 +190,6 @@ rule inversion:
     input:
         checkpoint=f"{R}/runs/{{run}}/checkpoints/epoch{{epoch}}.pt",
         test_data=lambda w: data_path(dataset_of(w.run), "test"),
-        code=code("data.py", "train.py", "models", "figures.py", "images.py", "latent.py",
-                  "device.py"),
     output:
         score=f"{RUN_EPOCH}/inversion.json",
         table=report(
@@ -232,7 +222,6 @@ rule inversion:
         lr=ANALYSIS.get("inversion_lr"),
         morph_steps=ANALYSIS.get("interpolation_steps"),
         seed=ANALYSIS.get("seed"),
-        device=config["device"],
     threads: config["threads"]
     resources:
         runtime=lambda w, attempt: 30 * attempt,
@@ -251,7 +240,6 @@ rule analysis_table:
         diversity=[_final(run, "diversity.json") for run in ANALYSIS_RUNS],
         memorisation=[_final(run, "memorisation.json") for run in ANALYSIS_RUNS],
         inversion=[_final(run, "inversion.json") for run in ANALYSIS_RUNS],
-        code=code("analysis.py"),
     output:
         table=report(
             f"{R}/tables/analysis.csv",

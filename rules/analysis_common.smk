@@ -27,11 +27,6 @@ def analysis_dir(run, epoch):
     return f"{R}/analysis/{run}/epoch{int(epoch):04d}"
 
 
-def features_path(dataset, split, n):
-    """Pool3 features of a data split's first n images (stratified), made by reference_features."""
-    return f"{R}/fid_ref/{dataset}-{split}-n{n if n else 'all'}.features.npz"
-
-
 def reference_of(run):
     return {"dataset": dataset_of(run), "split": REF_SPLIT}
 

@@ -3,56 +3,36 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-import jsonschema
-import yaml
-from snakemake.utils import validate
-
 sys.path.insert(0, str(Path(workflow.basedir) / "lib"))  # the package, also without pip install -e
-from ganrepro.experiments import expand_runs, trained_as
+from ganrepro.config_schema import config_schema, validate_config
+from ganrepro.experiments import (
+    expand_runs,
+    settings_hash,
+    split_definition,
+    split_key,
+    trained_as,
+)
+from ganrepro.io import write_json
 
-SCHEMA = Path(workflow.basedir) / "schemas" / "config.schema.yaml"
-validate(config, str(SCHEMA))  # fills in defaults; an unknown key or bad value stops here
-
-
-def _validate_runs(runs):
-    """Grid values are validated after expansion, where each run's settings are whole."""
-    schema = yaml.safe_load(SCHEMA.read_text())
-    settings_schema = {**schema["$defs"]["settings"], "$defs": schema["$defs"]}
-    # One validator for all runs: jsonschema.validate() re-checks the schema itself at every
-    # call (0.1 s each, most of `snakemake -n` on a 50-run grid).
-    validator = jsonschema.validators.validator_for(settings_schema)(settings_schema)
-    for run in runs.values():
-        err = jsonschema.exceptions.best_match(validator.iter_errors(run.settings))
-        if err is not None:
-            key = ".".join(str(p) for p in err.absolute_path)
-            raise ValueError(f"config: experiments.{run.experiment} (run {run.name}): "
-                             f"setting {key!r}: {err.message}")
-
-
+# The schema file's settings part is generated from the declarations (lib/ganrepro/settings.py).
+# Validation fills in defaults; an unknown key or bad value stops here, before any job.
 try:
+    validate_config(config, config_schema(Path(workflow.basedir) / "schemas" / "config.schema.yaml"))
+    # every run's settings are whole only after expansion (defaults, variant, grid point): each
+    # is checked against its declarations there, a family's model_options included
     RUNS = expand_runs(config)
 except ValueError as err:
     raise ValueError(f"config: {err}") from None
-_validate_runs(RUNS)
+
 # A run identical to one of another experiment (same settings, seed, dataset) reads that run's
 # files: jobs exist for TRAINED runs only, and the tables list every run of every experiment.
 TRAINED_AS = trained_as(RUNS)
 TRAINED = [run for run in RUNS if TRAINED_AS[run] == run]
 
 R = config["results"]
-LIB = Path(workflow.basedir) / "lib" / "ganrepro"
 FID = config["fid"]
 REF_SPLIT = FID["reference_split"]
-
-
-def code(*modules):
-    """Library modules a job depends on; editing one re-runs the jobs that use it.
-    A folder stands for all its modules."""
-    files = []
-    for m in ("__init__.py", "io.py", *modules):
-        path = LIB / m
-        files += sorted(map(str, path.glob("*.py"))) if path.is_dir() else [str(path)]
-    return files
+EXPERIMENTS = list(config["experiments"])
 
 
 def epochs(run):
@@ -63,15 +43,21 @@ def dataset_of(run):
     return RUNS[run].dataset
 
 
+def data_key(dataset, split):
+    return split_key(config["datasets"][dataset], split)
+
+
 def data_path(dataset, split):
-    return f"{R}/data/{dataset}/{split}.npz"
+    """A prepared split, under a hash of its definition (source, root, size, ...): pointing a
+    dataset elsewhere and back finds the earlier arrays again."""
+    return f"{R}/data/{dataset}/{split}-{data_key(dataset, split)}.npz"
 
 
 def weights_path():
     return f"{R}/weights/fid_inception.pth"  # pytorch-fid's weights, under a name of our own
 
 
-FID_BACKEND = FID["backend"]  # validate() filled in the schema's default
+FID_BACKEND = FID["backend"]  # validate_config() filled in the schema's default
 ONNX_GRAPH = f"{R}/weights/fid_inception.onnx"
 
 
@@ -80,13 +66,14 @@ def onnx_graph(wildcards):
     return {} if FID_BACKEND == "torch" else {"onnx": ONNX_GRAPH}
 
 
-def ref_name(dataset):
-    n = FID.get("reference_images")
-    return f"{dataset}-{REF_SPLIT}-n{n if n else 'all'}"
+def features_path(dataset, split, n):
+    """Pool3 features of a split's first n images (stratified), made by reference_features."""
+    return f"{R}/fid_ref/{dataset}-{split}-{data_key(dataset, split)}-n{n if n else 'all'}.features.npz"
 
 
 def ref_stats_path(dataset):
-    return f"{R}/fid_ref/{ref_name(dataset)}.npz"
+    n = FID.get("reference_images")
+    return f"{R}/fid_ref/{dataset}-{REF_SPLIT}-{data_key(dataset, REF_SPLIT)}-n{n if n else 'all'}.npz"
 
 
 def run_dir(run):
@@ -107,6 +94,12 @@ def previous_epoch(run, epoch):
     return max(earlier) if earlier else None
 
 
+def previous_checkpoint(w):
+    """Input of a training segment: the checkpoint of the previous eval epoch, if any."""
+    prev = previous_epoch(w.run, w.epoch)
+    return [checkpoint_path(w.run, prev)] if prev else []
+
+
 def all_fid_files():
     return [fid_path(run, e) for run in TRAINED for e in epochs(run)]
 
@@ -115,22 +108,60 @@ def final_losses_files():
     return [f"{R}/runs/{run}/losses/epoch{max(epochs(run)):04d}.csv" for run in TRAINED]
 
 
-EXPERIMENTS = list(config["experiments"])
+# What the tables need to know of each run, in a file (rule manifest) rather than in params: a
+# rule's params are printed by `snakemake -n` when they change and listed in the report.
+MANIFEST = {
+    "experiments": EXPERIMENTS,
+    "runs": {
+        name: {
+            "experiment": r.experiment,
+            "trained_as": TRAINED_AS[name],
+            "seed": r.seed,
+            "grid": r.grid,
+            "dataset": r.dataset,
+            "settings": r.settings,
+            "identity_settings": r.identity_settings,
+        }
+        for name, r in RUNS.items()
+    },
+}
+MANIFEST_DIGEST = settings_hash(MANIFEST, 16)
 
 
 def all_targets():
+    """Every file of every run, not only the final tables: a deleted or truncated intermediate
+    file (checkpoint, samples, features, score) is made again by the next run of the workflow."""
+    per_checkpoint = [
+        path
+        for run in TRAINED
+        for e in epochs(run)
+        for path in (
+            checkpoint_path(run, e),
+            f"{R}/runs/{run}/samples/epoch{e:04d}.png",
+            f"{R}/runs/{run}/samples/epoch{e:04d}.npz",
+            f"{R}/runs/{run}/features/epoch{e:04d}.npz",
+            fid_path(run, e),
+        )
+    ]
     return [
         f"{R}/tables/fid_by_epoch.csv",
         f"{R}/tables/fid_summary.csv",
+        f"{R}/tables/code_versions.csv",
         f"{R}/plots/fid_vs_epoch.png",
         *expand(f"{R}/tables/experiments/{{exp}}.csv", exp=EXPERIMENTS),
         *expand(f"{R}/plots/losses/{{exp}}.png", exp=EXPERIMENTS),
-        *[f"{R}/runs/{run}/samples/epoch{max(epochs(run)):04d}.png" for run in TRAINED],
+        *per_checkpoint,
         *analysis_targets(),
     ]
 
 
-def previous_checkpoint(w):
-    """Input of a training segment: the checkpoint of the previous eval epoch, if any."""
-    prev = previous_epoch(w.run, w.epoch)
-    return [checkpoint_path(w.run, prev)] if prev else []
+def split_definition_checked(w):
+    """The definition of the split a prepare_data job makes; its path's key must be today's
+    (a path with another key is the file of an earlier definition: never overwritten)."""
+    definition = split_definition(config["datasets"][w.dataset], w.split)
+    if w.key != data_key(w.dataset, w.split):
+        raise ValueError(
+            f"{R}/data/{w.dataset}/{w.split}-{w.key}.npz belongs to an earlier definition of "
+            f"dataset {w.dataset!r}; today's is {data_path(w.dataset, w.split)}"
+        )
+    return definition

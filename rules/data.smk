@@ -8,22 +8,14 @@ localrules:
 
 
 rule prepare_data:
-    input:
-        code=code("data.py"),
     output:
-        arrays=f"{R}/data/{{dataset}}/{{split}}.npz",
+        arrays=f"{R}/data/{{dataset}}/{{split}}-{{key}}.npz",
     params:
-        source=lambda w: config["datasets"][w.dataset]["source"],
-        split=lambda w: w.split,
-        root=lambda w: config["datasets"][w.dataset].get("root", f"{R}/downloads/{w.dataset}"),
-        image_size=lambda w: config["datasets"][w.dataset]["image_size"],
-        channels=lambda w: config["datasets"][w.dataset].get("channels"),
-        download=lambda w: config["datasets"][w.dataset].get("download", False),
-        url=lambda w: config["datasets"][w.dataset].get("url"),
-        md5=lambda w: config["datasets"][w.dataset].get("md5"),
-        max_images=lambda w: config["datasets"][w.dataset].get(f"{w.split}_images"),
+        # what defines the split (its path's key is a hash of the same); how it is fetched
+        # (download, url) is read from the config by the script, so it triggers no re-run
+        definition=lambda w: split_definition_checked(w),
     log:
-        f"{R}/logs/prepare_data/{{dataset}}-{{split}}.log",
+        f"{R}/logs/prepare_data/{{dataset}}-{{split}}-{{key}}.log",
     conda:
         "../envs/ganrepro.yaml"
     script:
@@ -31,8 +23,6 @@ rule prepare_data:
 
 
 rule fetch_weights:
-    input:
-        code=code("metrics/fid.py"),
     output:
         weights=weights_path(),
     params:

@@ -1,11 +1,11 @@
 # Samples → Inception pool3 features → FID against the reference split's statistics. Features
-# are cached files, so every metric computed from them (FID now, KID later) reuses one pass.
+# are cached files, so every metric computed from them (FID, KID, precision/recall) reuses one
+# pass. Reference files are keyed by the split's definition (its data key) and size.
 
 
 rule sample:
     input:
         checkpoint=f"{R}/runs/{{run}}/checkpoints/epoch{{epoch}}.pt",
-        code=code("data.py", "train.py", "images.py", "models"),
     output:
         samples=f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",
         grid=report(
@@ -19,7 +19,6 @@ rule sample:
         n=FID["generated_images"],
         seed=FID["sample_seed"],
         grid_images=config.get("sampling", {}).get("grid_images", 64),
-        device=config["device"],
     threads: config["threads"]
     resources:
         runtime=lambda w, attempt: 30 * attempt,
@@ -34,7 +33,6 @@ rule sample:
 rule inception_onnx:
     input:
         weights=weights_path(),
-        code=code("metrics/fid.py", "metrics/inception_onnx.py"),
     output:
         onnx=ONNX_GRAPH,
     params:
@@ -54,12 +52,10 @@ rule sample_features:
         unpack(onnx_graph),
         images=f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",
         weights=weights_path(),
-        code=code("metrics/fid.py", "metrics/inception_onnx.py", "device.py"),
     output:
         features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
     params:
         batch_size=FID["batch_size"],
-        device=config["device"],
         backend=FID_BACKEND,
         max_images=None,
     threads: config["threads"]
@@ -76,21 +72,19 @@ rule sample_features:
 rule reference_features:
     input:
         unpack(onnx_graph),
-        images=lambda w: data_path(w.dataset, w.split),
+        images=lambda w: f"{R}/data/{w.dataset}/{w.split}-{w.key}.npz",
         weights=weights_path(),
-        code=code("metrics/fid.py", "metrics/inception_onnx.py", "device.py"),
     output:
-        features=f"{R}/fid_ref/{{dataset}}-{{split}}-n{{n}}.features.npz",
+        features=f"{R}/fid_ref/{{dataset}}-{{split}}-{{key}}-n{{n}}.features.npz",
     params:
         batch_size=FID["batch_size"],
-        device=config["device"],
         backend=FID_BACKEND,
         max_images=lambda w: None if w.n == "all" else int(w.n),
     threads: config["threads"]
     resources:
         runtime=lambda w, attempt: 120 * attempt,
     log:
-        f"{R}/logs/features/reference/{{dataset}}-{{split}}-n{{n}}.log",
+        f"{R}/logs/features/reference/{{dataset}}-{{split}}-{{key}}-n{{n}}.log",
     conda:
         "../envs/ganrepro.yaml"
     script:
@@ -99,12 +93,11 @@ rule reference_features:
 
 rule reference_statistics:
     input:
-        features=f"{R}/fid_ref/{{dataset}}-{{split}}-n{{n}}.features.npz",
-        code=code("metrics/frechet.py"),
+        features=f"{R}/fid_ref/{{dataset}}-{{split}}-{{key}}-n{{n}}.features.npz",
     output:
-        stats=f"{R}/fid_ref/{{dataset}}-{{split}}-n{{n}}.npz",
+        stats=f"{R}/fid_ref/{{dataset}}-{{split}}-{{key}}-n{{n}}.npz",
     log:
-        f"{R}/logs/fid_ref/{{dataset}}-{{split}}-n{{n}}.log",
+        f"{R}/logs/fid_ref/{{dataset}}-{{split}}-{{key}}-n{{n}}.log",
     conda:
         "../envs/ganrepro.yaml"
     script:
@@ -116,13 +109,15 @@ rule fid:
         features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
         reference=lambda w: ref_stats_path(dataset_of(w.run)),
         weights=weights_path(),
-        code=code("metrics/frechet.py"),
     output:
         score=f"{R}/runs/{{run}}/fid/epoch{{epoch}}.json",
     params:
         run=lambda w: w.run,
         epoch=lambda w: int(w.epoch),
-        dataset=lambda w: {"name": dataset_of(w.run), **config["datasets"][dataset_of(w.run)]},
+        dataset=lambda w: {
+            "name": dataset_of(w.run),
+            **split_definition(config["datasets"][dataset_of(w.run)], REF_SPLIT),
+        },
         reference_split=REF_SPLIT,
         frechet_method=config["fid"].get("frechet", "eigh"),
     log:

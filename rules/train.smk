@@ -1,25 +1,26 @@
 # Training runs in segments, one job per checkpoint epoch: the job for epoch e continues from
 # the full training state saved in the checkpoint of the previous eval epoch. A failure or a
 # preemption therefore never loses a finished checkpoint, and within a segment the job resumes
-# from <run>/.train/resume.pt, saved every few minutes.
+# from <run>/.train/resume.pt, saved every `save_every_seconds`. Execution options (device,
+# save interval, threads) are read from the config by the script, not params: changing them
+# re-runs nothing.
 
 
 rule train:
     input:
         data=lambda w: data_path(dataset_of(w.run), "train"),
         previous=previous_checkpoint,
-        code=code("data.py", "train.py", "losses.py", "images.py", "models"),
     output:
         checkpoint=f"{R}/runs/{{run}}/checkpoints/epoch{{epoch}}.pt",
         losses=f"{R}/runs/{{run}}/losses/epoch{{epoch}}.csv",
         grid=f"{R}/runs/{{run}}/grids/epoch{{epoch}}.png",
     params:
-        settings=lambda w: RUNS[w.run].settings,
+        # the settings that differ from "off" (the job fills in the rest from their
+        # declarations), so adding a setting that is off by default re-runs nothing
+        settings=lambda w: RUNS[w.run].identity_settings,
         seed=lambda w: RUNS[w.run].seed,
         epoch=lambda w: int(w.epoch),
         state_dir=lambda w: f"{run_dir(w.run)}/.train",
-        device=config["device"],
-        save_every_seconds=config["save_every_seconds"],
     threads: config["threads"]
     resources:
         runtime=lambda w, attempt: 120 * attempt,

@@ -4,25 +4,24 @@ import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 from ganrepro.data import load_arrays  # noqa: E402
 from ganrepro.device import configure_kernels, configure_threads, resolve_device  # noqa: E402
+from ganrepro.generate import fixed_noise  # noqa: E402
 from ganrepro.images import save_grid, save_message_image  # noqa: E402
 from ganrepro.io import load_torch, open_log, save_torch  # noqa: E402
-from ganrepro.train import (  # noqa: E402
-    Trainer,
-    TrainingDiverged,
-    TrainSettings,
-    fixed_noise,
-    write_losses_csv,
-)
+from ganrepro.provenance import code_version  # noqa: E402
+from ganrepro.train import Trainer, TrainingDiverged, TrainSettings, write_losses_csv  # noqa: E402
 
 
 def main(
+    *,
     data,
     previous,
-    output,
+    checkpoint,
+    losses,
+    grid,
     settings,
     seed,
     epoch,
@@ -32,16 +31,19 @@ def main(
     threads=None,
     log=None,
 ):
+    """``previous``: the previous eval epoch's checkpoint ([] or a one-item list for the first
+    segment); ``settings``: the run's settings that differ from "off" (the rest are defaults)."""
     with open_log(log) as logf:
         configure_threads(threads)
         device = resolve_device(device)
         configure_kernels(device, exact_float32=False)
         settings = TrainSettings.from_dict(settings)
+        previous = previous[0] if previous else None
         prev = load_torch(previous, map_location=device) if previous else None
         if prev is not None and prev["status"] != "ok":  # an earlier segment diverged: say so again
-            save_torch(output["checkpoint"], {**prev, "epoch": epoch})
-            write_losses_csv(output["losses"], prev["rows"])
-            save_message_image(f"run diverged\n{prev['message']}", output["grid"])
+            save_torch(checkpoint, {**prev, "epoch": epoch, "code": _code(prev)})
+            write_losses_csv(losses, prev["rows"])
+            save_message_image(f"run diverged\n{prev['message']}", grid)
             print(f"not trained: {prev['message']}", file=logf)
             return
         trainer = Trainer(
@@ -64,37 +66,28 @@ def main(
             trainer.run(until=epoch)
         except TrainingDiverged as err:
             print(f"DIVERGED: {err}", file=logf)
+            state = {**trainer.state(), "model_config": trainer.config}
             save_torch(
-                output["checkpoint"],
-                {
-                    **trainer.state(),
-                    "status": "diverged",
-                    "message": str(err),
-                    "model_config": trainer.config,
-                },
+                checkpoint,
+                {**state, "status": "diverged", "message": str(err), "code": _code(prev)},
             )
-            write_losses_csv(output["losses"], trainer.rows)
-            save_message_image(f"run diverged\n{err}", output["grid"])
+            write_losses_csv(losses, trainer.rows)
+            save_message_image(f"run diverged\n{err}", grid)
             return
         z, y = fixed_noise(settings.latent_dim, 64, seed, trainer.config["n_classes"])
         G = trainer.sampling_generator().eval()
-        save_grid(G(z.to(device), None if y is None else y.to(device)).detach(), output["grid"])
-        write_losses_csv(output["losses"], trainer.rows)
-        save_torch(output["checkpoint"], trainer.checkpoint())
+        save_grid(G(z.to(device), None if y is None else y.to(device)).detach(), grid)
+        write_losses_csv(losses, trainer.rows)
+        save_torch(checkpoint, {**trainer.checkpoint(), "code": _code(prev)})
+
+
+def _code(prev):
+    """The code of every segment so far, this one's last (taken when saving, once the family's
+    module is loaded): a run continued after a code edit says so."""
+    return [*(prev.get("code", []) if prev else []), code_version("train")]
 
 
 if "snakemake" in globals():
-    sm = snakemake  # noqa: F821
-    main(
-        sm.input.data,
-        sm.input.previous[0] if sm.input.previous else None,
-        sm.output,
-        sm.params.settings,
-        sm.params.seed,
-        sm.params.epoch,
-        sm.params.state_dir,
-        sm.params.device,
-        sm.params.save_every_seconds,
-        sm.threads,
-        sm.log[0],
-    )
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821

@@ -1,23 +1,26 @@
-"""Expand the experiments of a config into runs, each identified by its resolved settings.
+"""Expand the experiments of a config into runs, each identified by what determines its numbers.
 
 An experiment is a base of training settings, an optional grid (each key a list of values: the
 runs are their Cartesian product), optional named variants (sets of settings that change
 together, such as a family with its own loss and optimiser; each is crossed with the grid and
 shows as a ``variant`` column in the experiment's table) and a list of seeds. A run's name
-says where it comes from and ends with a hash of everything that determines its result
-(training settings, seed and the dataset definition), so an edited experiment produces new runs
-and an unchanged one keeps its cached files.
+says where it comes from and ends with a hash of what determines its result: the settings that
+differ from "off" (`identity_settings`), the seed and the definition of the training data. An
+edited experiment produces new runs, an unchanged one keeps its cached files, and a new setting
+that is off by default renames nothing (tests/test_run_names.py pins the names).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from ganrepro.settings import TrainSettings
+from ganrepro import settings as settings_module
+from ganrepro.settings import TrainSettings, identity_settings
 
 # Keys of an experiment that are not training settings.
 EXPERIMENT_KEYS = ("description", "dataset", "seeds", "grid", "variants")
@@ -33,12 +36,38 @@ class Run:
     seed: int
     grid: dict[str, Any]  # this run's coordinates in its experiment's grid (and its variant)
     settings: dict[str, Any]  # resolved TrainSettings as a plain dict
-    # sha256 of everything that determines the run's numbers (settings, seed, dataset definition)
+    # the settings that differ from "off" (what the training job is given; the rest are defaults)
+    identity_settings: dict[str, Any]
+    # sha256 of everything that determines the run's numbers (identity_settings, seed, data)
     identity: str
 
     @property
     def train_settings(self) -> TrainSettings:
         return TrainSettings.from_dict(self.settings)
+
+
+def split_definition(dataset: dict[str, Any], split: str) -> dict[str, Any]:
+    """What determines the images of one split of a dataset (not how they are fetched: url and
+    download are left out). An image folder is defined by its root; a torchvision dataset by its
+    checksum-verified archive, wherever it is stored."""
+    d = {
+        "source": dataset["source"],
+        "split": split,
+        "image_size": dataset["image_size"],
+        "channels": dataset.get("channels"),
+        "images": dataset.get(f"{split}_images"),
+    }
+    if dataset["source"] == "image_folder":
+        d["root"] = dataset.get("root")
+    if dataset.get("md5"):
+        d["md5"] = dataset["md5"]
+    return d
+
+
+def split_key(dataset: dict[str, Any], split: str) -> str:
+    """The short hash under which a split's arrays (and its FID statistics) are stored, so
+    pointing a dataset elsewhere and back finds the earlier files again."""
+    return settings_hash(split_definition(dataset, split))
 
 
 def settings_hash(obj: Any, length: int = 8) -> str:
@@ -76,13 +105,15 @@ def expand_experiment(
         for values in itertools.product(*grid.values()):
             coords = dict(zip(grid, values, strict=True))
             try:
-                settings = TrainSettings.from_dict({**base, **(overrides or {}), **coords})
+                settings = _resolve({**base, **(overrides or {}), **coords})
             except (TypeError, ValueError) as err:
                 raise ValueError(f"{where}: {err}") from err
             resolved = _plain(settings)
+            key_settings = identity_settings(settings)
             label = coords if variant is None else {"variant": variant, **coords}
+            data = split_definition(datasets[dataset], "train")
             for seed in seeds:
-                identity = {"settings": resolved, "seed": seed, "dataset": datasets[dataset]}
+                identity = {"settings": key_settings, "seed": seed, "data": data}
                 parts = [
                     name,
                     *([variant] if variant is not None else []),
@@ -98,6 +129,7 @@ def expand_experiment(
                         seed=seed,
                         grid=label,
                         settings=resolved,
+                        identity_settings=key_settings,
                     )
                 )
     return runs
@@ -122,9 +154,15 @@ def trained_as(runs: dict[str, Run]) -> dict[str, str]:
     return {name: first.setdefault(run.identity, name) for name, run in runs.items()}
 
 
-def _plain(settings: TrainSettings) -> dict[str, Any]:
-    from dataclasses import asdict
+def _resolve(d: dict[str, Any]) -> TrainSettings:
+    """The run's settings, with the final epoch among the eval epochs (so `eval_epochs: [1, 2]`
+    and `[1]` with `epochs: 2` are one run). Looked up at call time: a test may extend it."""
+    cls = settings_module.TrainSettings
+    settings = cls.from_dict(d)
+    return dataclasses.replace(settings, eval_epochs=settings.checkpoint_epochs())
 
-    d = asdict(settings)
-    d["eval_epochs"] = list(settings.checkpoint_epochs())
+
+def _plain(settings: TrainSettings) -> dict[str, Any]:
+    d = dataclasses.asdict(settings)
+    d["eval_epochs"] = list(settings.eval_epochs)
     return d

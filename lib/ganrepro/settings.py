@@ -1,68 +1,127 @@
-"""The settings of a training run, importable without torch.
+"""The settings of a training run: each declared once, here, importable without torch.
 
-The Snakefile expands experiments into runs at every invocation (``snakemake -n`` included);
-keeping this module free of torch keeps that start-up fast.
+Each field of `TrainSettings` is a declaration (`option` or `technique`): type, default, allowed
+values or range, neutral value, one line of help. From it come the config schema's settings part
+(`settings_schema`), the checks of every run (`TrainSettings.__post_init__`), the defaults and
+the run identity (`identity_settings`). `python -m ganrepro.settings` prints them all.
+
+Adding a setting: one field below (a `technique` whose default is "off" renames no run), plus
+the code that uses it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from ganrepro.declare import ALWAYS, Option, check_value, declared, option, technique
+from ganrepro.families import FAMILIES, check_model_options, family
+from ganrepro.losses import LOSSES
 
 D_BATCHES = ("separate", "joint")
 
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Everything that defines a training run (the run's identity is a hash of these + data)."""
+    """Everything that defines a training run (with the seed and the training data)."""
 
-    model: str = "dcgan"
-    loss: str = "bce"
-    latent_dim: int = 100
-    width: int = 64
-    model_options: dict = field(default_factory=dict)  # family-specific, e.g. {"dropout": 0.3}
-    conditional: bool = False  # feed class labels to G and D (conditional families)
-    optimizer: str = "adam"  # adam | rmsprop
-    lr: float = 2e-4
-    lr_g: float | None = None  # TTUR: separate rates override lr
-    lr_d: float | None = None
-    beta1: float = 0.5
-    beta2: float = 0.999
-    batch_size: int = 128
-    epochs: int = 25
-    eval_epochs: tuple[int, ...] = ()  # epochs whose checkpoints are kept and scored
-    n_critic: int = 1  # D updates per G update
-    clip: float | None = None  # WGAN weight clipping
-    gp_weight: float = 0.0  # WGAN-GP gradient penalty weight
-    aux_weight: float = 1.0  # AC-GAN classification loss weight
-    feature_matching: bool = False  # G matches mean D features (Salimans et al.)
-    lr_schedule: str = "constant"  # constant | linear | cosine
-    lr_floor: float = 0.0  # final lr as a fraction of the initial one
-    ema: float | None = None  # decay of an exponential moving average of G (used for sampling)
-    label_smoothing: float = 0.0  # one-sided: real target 1 - s
-    soft_labels: float = 0.0  # random soft labels: real target - U(0, s), fake target U(0, s)
-    label_flip: float = 0.0  # probability of swapping a D target
-    instance_noise: float = 0.0  # std of Gaussian noise on D inputs, annealed linearly to 0
-    replay_size: int = 0  # older fakes kept for D (0: no replay buffer)
-    replay_fraction: float = 0.5  # probability that a fake shown to D is swapped for an older one
-    d_batches: str = "separate"  # separate: D sees a real batch and a fake batch; joint: one batch
-    amp: bool = False  # bf16 autocast of G and D forward passes (GPUs with bf16; off: float32)
+    model: str = option(
+        "dcgan", "GAN family (lib/ganrepro/families.py)", choices=lambda: tuple(FAMILIES)
+    )
+    loss: str = option(
+        "bce", "adversarial loss (lib/ganrepro/losses.py)", choices=lambda: tuple(LOSSES)
+    )
+    latent_dim: int = option(100, "size of z", minimum=1)
+    width: int = option(64, "channels (units) of the first/last layer of G and D", minimum=1)
+    model_options: dict = technique({}, "the family's own options (families.py declares them)")
+    conditional: bool = option(False, "feed class labels to G and D (conditional families)")
+    optimizer: str = option("adam", "optimiser of both players", choices=("adam", "rmsprop"))
+    lr: float = option(2e-4, "learning rate of both players", exclusive_minimum=0)
+    beta1: float = option(0.5, "Adam's beta1", minimum=0, exclusive_maximum=1)
+    beta2: float = option(0.999, "Adam's beta2", minimum=0, exclusive_maximum=1)
+    batch_size: int = option(128, "images per step", minimum=1)
+    epochs: int = option(25, "passes over the training set", minimum=1)
+    eval_epochs: tuple[int, ...] = option(
+        (), "epochs whose checkpoints are kept and scored (the last epoch always is)", minimum=1
+    )
+    lr_g: float | None = technique(None, "TTUR: G's learning rate (null: lr)", exclusive_minimum=0)
+    lr_d: float | None = technique(None, "TTUR: D's learning rate (null: lr)", exclusive_minimum=0)
+    n_critic: int = technique(1, "D updates per G update", minimum=1)
+    clip: float | None = technique(
+        None, "WGAN weight clipping of D's parameters", exclusive_minimum=0
+    )
+    gp_weight: float = technique(0.0, "WGAN-GP gradient penalty weight", minimum=0)
+    aux_weight: float = technique(1.0, "AC-GAN classification loss weight", minimum=0)
+    feature_matching: bool = technique(False, "G matches D's mean features (Salimans et al.)")
+    lr_schedule: str = technique(
+        "constant", "learning-rate schedule over training", choices=("constant", "linear", "cosine")
+    )
+    lr_floor: float = technique(
+        0.0, "final lr of a schedule, as a fraction of the initial one", minimum=0, maximum=1
+    )
+    ema: float | None = technique(
+        None,
+        "decay of an exponential moving average of G, used for sampling (null: none)",
+        exclusive_minimum=0,
+        exclusive_maximum=1,
+    )
+    label_smoothing: float = technique(
+        0.0, "one-sided: real target 1 - s", minimum=0, exclusive_maximum=1
+    )
+    soft_labels: float = technique(
+        0.0, "random soft labels: real 1 - U(0, s), fake U(0, s)", minimum=0, maximum=0.5
+    )
+    label_flip: float = technique(0.0, "probability of swapping a D target", minimum=0, maximum=1)
+    instance_noise: float = technique(
+        0.0, "std of Gaussian noise on D's inputs, annealed linearly to 0", minimum=0
+    )
+    replay_size: int = technique(
+        0, "older fakes kept for D (0: no replay buffer; else at least batch_size)", minimum=0
+    )
+    replay_fraction: float = technique(
+        0.5,
+        "probability that a fake shown to D is swapped for a stored older one",
+        minimum=0,
+        maximum=1,
+    )
+    d_batches: str = technique(
+        "separate",
+        "D sees real and fake in two forward passes (BatchNorm per batch) or one",
+        choices=D_BATCHES,
+    )
+    amp: bool = technique(
+        False,
+        "bf16 autocast of the forward passes (GPUs with bf16; weights, "
+        "optimiser state and losses stay float32)",
+    )
 
     def __post_init__(self) -> None:
-        if self.d_batches not in D_BATCHES:
+        # Every value against its declaration (type, range, allowed values), then the rules
+        # that involve two settings.
+        for name, decl in declared(type(self)).items():
+            object.__setattr__(self, name, check_value(name, decl, getattr(self, name)))
+        fam = family(self.model)
+        object.__setattr__(
+            self, "model_options", check_model_options(self.model, dict(self.model_options))
+        )
+        if fam.conditional != self.conditional:
             raise ValueError(
-                f"d_batches must be one of {', '.join(D_BATCHES)}, got {self.d_batches!r}"
+                f"conditional: model {self.model!r} is "
+                + (
+                    "conditional: set conditional: true (and use a labelled dataset)"
+                    if fam.conditional
+                    else "unconditional: set conditional: false, or use a "
+                    "conditional model ("
+                    + ", ".join(n for n, f in FAMILIES.items() if f.conditional)
+                    + ")"
+                )
             )
-        if self.replay_size < 0 or not 0.0 <= self.replay_fraction <= 1.0:
-            raise ValueError("replay_size must be >= 0 and replay_fraction in [0, 1]")
         if self.replay_size and self.replay_size < self.batch_size:
             raise ValueError(
                 f"replay_size {self.replay_size} is smaller than batch_size {self.batch_size}; "
                 "the replay buffer must hold at least one batch (ganhacks: a few batches' worth)"
             )
-        if not 0.0 <= self.soft_labels <= 0.5:
-            raise ValueError(f"soft_labels must be in [0, 0.5], got {self.soft_labels}")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainSettings:
@@ -70,11 +129,63 @@ class TrainSettings:
         unknown = sorted(set(d) - known)
         if unknown:
             raise ValueError(f"unknown training settings {unknown}; known: {sorted(known)}")
-        d = dict(d)
-        if "eval_epochs" in d:
-            d["eval_epochs"] = tuple(d["eval_epochs"])
         return cls(**d)
 
     def checkpoint_epochs(self) -> tuple[int, ...]:
         """Eval epochs, sorted, always including the last one."""
         return tuple(sorted({*self.eval_epochs, self.epochs}))
+
+
+def declarations() -> dict[str, Option]:
+    """The declarations of the current `TrainSettings` (a subclass may add settings)."""
+    return declared(TrainSettings)
+
+
+def settings_schema() -> dict[str, Any]:
+    """JSON schema of one set of training settings, derived from the declarations; the config
+    schema (schemas/config.schema.yaml) takes its `settings` and `setting_names` from here."""
+    props = {name: decl.schema() for name, decl in declarations().items()}
+    props["model_options"] = {
+        "type": "object",
+        "description": "the family's own options: "
+        + "; ".join(
+            f"{name} {{{', '.join(f.declared_options()) or ''}}}" for name, f in FAMILIES.items()
+        ),
+    }
+    return {"type": "object", "properties": props}
+
+
+def identity_settings(settings: TrainSettings) -> dict[str, Any]:
+    """The settings that make a run what it is: every setting without a neutral value, and each
+    technique (and model option) whose value is not its neutral one. A new setting that is off
+    by default is absent here, so it renames no run."""
+    out: dict[str, Any] = {}
+    for name, decl in declared(type(settings)).items():
+        value = getattr(settings, name)
+        if name == "model_options":
+            options = family(settings.model).declared_options()
+            value = {k: v for k, v in value.items() if v != options[k].neutral}
+            if value:
+                out[name] = value
+        elif decl.neutral is ALWAYS or value != decl.neutral:
+            out[name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _describe() -> str:
+    lines = []
+    for name, decl in declarations().items():
+        rule = decl.schema()
+        rule.pop("description")
+        lines.append(
+            f"{name}: {decl.help}\n    default {decl.default!r}, off "
+            f"{'-' if decl.neutral is ALWAYS else repr(decl.neutral)}, {rule}"
+        )
+    for name, fam in FAMILIES.items():
+        for key, decl in fam.declared_options().items():
+            lines.append(f"model_options.{key} ({name}): {decl.help}, default {decl.default!r}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(_describe())

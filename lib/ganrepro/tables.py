@@ -14,12 +14,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ganrepro.provenance import chain_version
+
 PROTOCOL_COLUMNS = [
     "n_generated",
     "reference",
     "weights_sha256",
     "features_backend",
     "fid_warnings",
+    "code_version",
 ]
 
 
@@ -41,9 +44,34 @@ def load_scores(paths: Iterable[str | Path]) -> pd.DataFrame:
                 "weights_sha256": p["weights"]["sha256"][:12],
                 "features_backend": p.get("features_backend", {}).get("generated", "unknown"),
                 "fid_warnings": "; ".join(p.get("warnings", [])),
+                # one hash over the code of every stage that led to this number
+                "code_version": chain_version(s["code"]) if s.get("code") else "unrecorded",
+                "git": "; ".join(sorted({str(c.get("git")) for c in s.get("code", [])})),
             }
         )
     return pd.DataFrame(rows)
+
+
+def code_versions(by_epoch: pd.DataFrame) -> pd.DataFrame:
+    """Per experiment: how many distinct code versions made its FID rows (``mixed`` when more
+    than one: its rows were made by different code), which ones and at which git commits."""
+    rows = []
+    for exp, g in by_epoch.groupby("experiment", sort=False):
+        versions = sorted(set(g.code_version))
+        rows.append(
+            {
+                "experiment": exp,
+                "mixed": len(versions) > 1,
+                "code_versions": len(versions),
+                "versions": "; ".join(
+                    f"{v} ({(g.code_version == v).sum()} rows)" for v in versions
+                ),
+                "git": "; ".join(sorted({c for gits in g.git for c in gits.split("; ") if c})),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["experiment", "mixed", "code_versions", "versions", "git"]
+    )
 
 
 def fid_by_epoch(
@@ -158,11 +186,18 @@ def experiment_table(summary: pd.DataFrame, experiment: str) -> pd.DataFrame:
                     "best_fid": _mean_std(g.best_fid),
                     "best_epoch": "",
                     "run": "",
-                    **{c: g.iloc[0][c] for c in PROTOCOL_COLUMNS},
+                    **{c: _common(g[c]) for c in PROTOCOL_COLUMNS},
                 }
             )
     df = pd.DataFrame(out)
     return df[[*grid_cols, *[c for c in df.columns if c not in grid_cols]]] if len(df) else df
+
+
+def _common(values: pd.Series) -> str:
+    """The one value of a column across seeds, or all of them, flagged, when they differ (e.g.
+    seeds scored by different code versions or on different numbers of images)."""
+    distinct = list(dict.fromkeys(str(v) for v in values))
+    return distinct[0] if len(distinct) == 1 else "mixed: " + " | ".join(distinct)
 
 
 def _fmt(x: float) -> str:

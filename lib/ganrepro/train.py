@@ -19,16 +19,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from ganrepro import losses as L
 from ganrepro.data import ImageArrays, to_float
+from ganrepro.generate import seeded
 from ganrepro.io import atomic_path, load_torch, save_torch
 from ganrepro.models import DOutput, build_discriminator, build_generator
-from ganrepro.settings import D_BATCHES, TrainSettings  # noqa: F401 (re-exported)
+from ganrepro.settings import TrainSettings, identity_settings
 
 LOSS_COLUMNS = ("epoch", "step", "d_loss", "g_loss", "d_real", "d_fake", "gp")
 
@@ -181,22 +181,6 @@ def _optimizer(settings: TrainSettings, params, lr: float) -> torch.optim.Optimi
     raise ValueError(f"unknown optimizer {settings.optimizer!r}; use adam or rmsprop")
 
 
-def _seeded(seed: int, *salt: int, device: torch.device | str = "cpu") -> torch.Generator:
-    g = torch.Generator(device=device)
-    g.manual_seed(int(np.random.SeedSequence([seed, *salt]).generate_state(1)[0]))
-    return g
-
-
-def fixed_noise(
-    latent_dim: int, n: int, seed: int, n_classes: int = 0
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """The same z (and labels, cycling through classes) at every checkpoint of a run."""
-    g = _seeded(seed, 1)
-    z = torch.randn(n, latent_dim, generator=g)
-    y = torch.arange(n) % n_classes if n_classes else None
-    return z, y
-
-
 class Trainer:
     """Owns models, optimisers and random state of one run; ``run`` trains to the last epoch."""
 
@@ -212,6 +196,7 @@ class Trainer:
         save_every_seconds: float = 600.0,
     ):
         self.s, self.seed, self.device, self.log = settings, seed, device, log
+        self.loss = L.get_loss(settings.loss)
         self.state_dir = Path(state_dir)
         self.save_every_seconds = save_every_seconds
         self.config = model_config(settings, data)
@@ -240,11 +225,11 @@ class Trainer:
         )
         self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, _lr_lambda(settings, total))
         self.ema = EMA(self.G, settings.ema) if settings.ema else None
-        self.noise = _seeded(seed, 2, device=device)  # z, fake labels, smoothing, flips, penalty
+        self.noise = seeded(seed, 2, device=device)  # z, fake labels, smoothing, flips, penalty
         # Its own stream, so turning replay on leaves every other random draw where it was.
         self.replay = (
             ReplayBuffer(
-                settings.replay_size, settings.replay_fraction, _seeded(seed, 5, device=device)
+                settings.replay_size, settings.replay_fraction, seeded(seed, 5, device=device)
             )
             if settings.replay_size
             else None
@@ -270,13 +255,15 @@ class Trainer:
             "batch": self.batch,
             "rows": self.rows,
             "settings": dataclasses.asdict(self.s),
+            # what load_state compares: a setting added since (off by default) is not in it
+            "identity_settings": identity_settings(self.s),
             "seed": self.seed,
             "replay": self.replay.state() if self.replay else None,
         }
 
     def load_state(self, st: dict[str, Any]) -> None:
-        if st["settings"] != dataclasses.asdict(self.s) or st["seed"] != self.seed:
-            raise ValueError("saved state belongs to different settings")
+        if st["identity_settings"] != identity_settings(self.s) or st["seed"] != self.seed:
+            raise ValueError("saved state belongs to different settings or another seed")
         self.G.load_state_dict(st["generator"])
         self.D.load_state_dict(st["discriminator"])
         self.opt_g.load_state_dict(st["opt_g"])
@@ -392,7 +379,7 @@ class Trainer:
                 self._d_inputs(x, step, total), y, self._d_inputs(fake, step, total), yf_d
             )
             rt, ft = self._targets(n)
-            d_loss = L.d_loss(s.loss, out_r.logits, out_f.logits, rt, ft).float()
+            d_loss = self.loss.d(out_r.logits, out_f.logits, rt, ft).float()
             gp = torch.zeros((), device=self.device)
             if s.gp_weight > 0:
                 gp = L.gradient_penalty(
@@ -425,7 +412,7 @@ class Trainer:
                         out_g.features.float().mean(0), out_r.features.detach().float().mean(0)
                     )
                 else:
-                    g_loss = L.g_loss(s.loss, out_g.logits).float()
+                    g_loss = self.loss.g(out_g.logits).float()
                 if out_g.class_logits is not None:
                     g_loss = g_loss + s.aux_weight * F.cross_entropy(out_g.class_logits, yf)
             self.opt_g.zero_grad(set_to_none=True)
@@ -434,7 +421,8 @@ class Trainer:
             self.sched_g.step()
             if self.ema:
                 self.ema.update(self.G)
-        # Kept on the device: reading them every step would sync the host with the GPU.
+        # Kept on the device: reading them every step would sync the host with the GPU. The last
+        # value says whether G stepped (g_loss is NaN by design when it did not).
         self._pending.append(
             torch.stack(
                 [
@@ -443,6 +431,7 @@ class Trainer:
                     out_r.logits.detach().float().mean(),
                     out_f.logits.detach().float().mean(),
                     gp.detach(),
+                    torch.tensor(float(g_step), device=self.device),
                 ]
             )
         )
@@ -453,11 +442,12 @@ class Trainer:
         values = torch.stack(self._pending).cpu().tolist()
         first = len(self.rows)
         self._pending.clear()
-        for i, v in enumerate(values):
+        for i, (*v, g_stepped) in enumerate(values):
             step = first + i
             self.rows.append((step // self.steps_per_epoch + 1, step, *v))
             d, g = v[0], v[1]
-            if not math.isfinite(d) or math.isinf(g):
+            # any non-finite loss of either player, D or G, in every family
+            if not math.isfinite(d) or (g_stepped and not math.isfinite(g)):
                 raise TrainingDiverged(
                     step // self.steps_per_epoch + 1, step, f"d_loss={d}, g_loss={g}"
                 )
@@ -474,7 +464,7 @@ class Trainer:
         while self.epoch < until:
             self.G.train()
             self.D.train()
-            perm = torch.randperm(self.n, generator=_seeded(self.seed, 3, self.epoch)).to(
+            perm = torch.randperm(self.n, generator=seeded(self.seed, 3, self.epoch)).to(
                 self.device
             )
             t0, b0 = time.monotonic(), self.batch
@@ -517,44 +507,3 @@ def write_losses_csv(path: str | Path, rows: Sequence[tuple]) -> None:
         w = csv.writer(f)
         w.writerow(LOSS_COLUMNS)
         w.writerows(rows)
-
-
-def load_generator(
-    checkpoint: dict[str, Any] | str | Path,
-    device: torch.device | str = "cpu",
-    use_ema: bool = True,
-) -> nn.Module:
-    """Rebuild G from a checkpoint (path or loaded dict) in eval mode; EMA weights when present."""
-    ckpt = (
-        load_torch(checkpoint, map_location=device)
-        if isinstance(checkpoint, (str, Path))
-        else checkpoint
-    )
-    if ckpt.get("status") != "ok":
-        raise ValueError(f"checkpoint has status {ckpt.get('status')!r}: {ckpt.get('message', '')}")
-    G = build_generator(**ckpt["model_config"]).to(device)
-    weights = (
-        ckpt["generator_ema"]
-        if use_ema and ckpt.get("generator_ema") is not None
-        else ckpt["generator"]
-    )
-    G.load_state_dict(weights)
-    return G.eval()
-
-
-@torch.no_grad()
-def generate(
-    G: nn.Module, n: int, *, seed: int, batch_size: int = 500, device: torch.device | str = "cpu"
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """n images as NCHW floats in [-1, 1] on the CPU, labels balanced over classes when G is
-    conditional; the same seed gives the same images whatever the batch size."""
-    g = _seeded(seed, 4)
-    latent = G.latent_dim
-    z = torch.randn(n, latent, generator=g)
-    n_classes = getattr(G, "n_classes", 0)
-    y = torch.arange(n) % n_classes if n_classes else None
-    out = []
-    for i in range(0, n, batch_size):
-        yb = y[i : i + batch_size].to(device) if y is not None else None
-        out.append(G(z[i : i + batch_size].to(device), yb).float().cpu())
-    return torch.cat(out), y

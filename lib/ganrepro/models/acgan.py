@@ -16,7 +16,6 @@ import torch.nn as nn
 from ganrepro.models import conditional, dcgan
 from ganrepro.models.layers import DOutput, apply_spectral_norm, check_classes, dcgan_init
 
-OPTIONS = conditional.OPTIONS
 build_generator = conditional.build_generator
 
 

@@ -18,8 +18,6 @@ import torch.nn as nn
 from ganrepro.models import dcgan
 from ganrepro.models.layers import DOutput, Projection, check_classes, require_labels
 
-OPTIONS = ("embed_dim", "dropout", "d_norm", "spectral_norm")
-
 
 class ConditionalGenerator(nn.Module):
     """DCGAN's generator on [z, embed(y)]."""

@@ -22,8 +22,6 @@ from ganrepro.models.layers import (
     norm2d,
 )
 
-OPTIONS = ("dropout", "d_norm", "spectral_norm")
-
 
 class Generator(nn.Module):
     def __init__(

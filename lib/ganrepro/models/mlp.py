@@ -13,8 +13,6 @@ import torch.nn as nn
 
 from ganrepro.models.layers import DOutput, check_classes
 
-OPTIONS = ("dropout",)
-
 
 class Generator(nn.Module):
     def __init__(self, latent_dim: int, image_size: int, channels: int, width: int = 64):

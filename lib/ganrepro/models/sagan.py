@@ -28,8 +28,6 @@ from ganrepro.models.layers import (
     require_labels,
 )
 
-OPTIONS = ("attention_resolution", "spectral_norm")
-
 
 def attention_resolutions(image_size: int) -> list[int]:
     """Feature-map sizes that both G and D have: 4, 8, ..., image_size / 2."""

@@ -22,8 +22,6 @@ from ganrepro.models.layers import (
     n_upsamplings,
 )
 
-OPTIONS: tuple[str, ...] = ()
-
 
 class Generator(nn.Module):
     def __init__(self, latent_dim: int, image_size: int, channels: int, width: int = 64):

@@ -16,9 +16,6 @@ from __future__ import annotations
 from ganrepro.models import conditional, dcgan
 from ganrepro.models.layers import check_classes
 
-OPTIONS = ("d_norm",)
-CONDITIONAL_OPTIONS = ("d_norm", "embed_dim")
-
 
 def _critic_norm(d_norm: str) -> str:
     if d_norm == "batch":

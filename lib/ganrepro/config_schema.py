@@ -1,0 +1,46 @@
+"""The config schema: schemas/config.schema.yaml with its settings part derived from the
+declarations (ganrepro.settings), and validation that fills in the schema's defaults.
+
+The schema file holds the workflow's own keys (datasets, fid, analysis, ...); its `$defs`
+`settings` and `setting_names` are generated here at every start, so a setting is declared in
+one place only. Torch-free.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ganrepro.settings import declarations, settings_schema
+
+
+def config_schema(path: str | Path) -> dict[str, Any]:
+    schema = yaml.safe_load(Path(path).read_text())
+    schema["$defs"]["settings"] = settings_schema()
+    schema["$defs"]["setting_names"] = {"enum": list(declarations())}
+    return schema
+
+
+def validate_config(config: dict[str, Any], schema: dict[str, Any]) -> None:
+    """Check ``config`` in place, filling in defaults; a ValueError names the offending key."""
+    import jsonschema
+    from jsonschema import validators
+
+    base = validators.validator_for(schema)
+    check_properties = base.VALIDATORS["properties"]
+
+    def properties_with_defaults(validator, properties, instance, subschema):
+        # jsonschema's documented recipe (FAQ): fill in defaults while validating
+        if isinstance(instance, dict):
+            for name, prop in properties.items():
+                if "default" in prop:
+                    instance.setdefault(name, prop["default"])
+        yield from check_properties(validator, properties, instance, subschema)
+
+    validator = validators.extend(base, {"properties": properties_with_defaults})(schema)
+    err = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if err is not None:
+        where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise ValueError(f"config key {where}: {err.message}")
