@@ -10,7 +10,7 @@ include: "analysis_common.smk"
 rule kid:
     input:
         features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
-        reference=lambda w: features_path(
+        reference_features=lambda w: features_path(
             dataset_of(w.run), REF_SPLIT, FID.get("reference_images")
         ),
     output:
@@ -111,7 +111,7 @@ rule memorisation:
         dataset=lambda w: dataset_of(w.run),
         train_images=ANALYSIS.get("train_reference_images"),
         grid=ANALYSIS.get("memorisation_grid"),
-        neighbours=ANALYSIS.get("memorisation_neighbours"),
+        n_neighbours=ANALYSIS.get("memorisation_neighbours"),
     threads: 1
     resources:
         runtime=lambda w, attempt: 30 * attempt,

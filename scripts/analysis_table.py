@@ -5,14 +5,22 @@ import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 from ganrepro.analysis import KINDS, analysis_table, load_record  # noqa: E402
 from ganrepro.io import atomic_path, open_log  # noqa: E402
 
 
-def main(inputs, runs, table, log=None):
-    """inputs: {kind: [path per run]}; runs: [{"run", "experiment", "epoch"}] in the same order."""
+def main(*, kid, inception_score, diversity, memorisation, inversion, runs, table, log=None):
+    """Each of kid ... inversion: that metric's JSON per run; runs: [{"run", "experiment",
+    "epoch"}] in the same order."""
+    inputs = dict(
+        kid=kid,
+        inception_score=inception_score,
+        diversity=diversity,
+        memorisation=memorisation,
+        inversion=inversion,
+    )
     with open_log(log) as logf:
         records = [
             load_record({kind: inputs[kind][i] for kind in KINDS}, **meta)
@@ -25,5 +33,6 @@ def main(inputs, runs, table, log=None):
 
 
 if "snakemake" in globals():
-    sm = snakemake  # noqa: F821
-    main({k: list(sm.input[k]) for k in KINDS}, sm.params.runs, sm.output.table, sm.log[0])
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821

@@ -5,18 +5,21 @@ import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 import torch  # noqa: E402
 from ganrepro.device import configure_threads, resolve_device  # noqa: E402
-from ganrepro.figures import embed_gif_html, gif, image_rows  # noqa: E402
+from ganrepro.figures import embed_gif_html, image_rows  # noqa: E402
+from ganrepro.figures import gif as write_gif  # noqa: E402 (gif: the output's name)
+from ganrepro.generate import fixed_noise, load_generator  # noqa: E402
 from ganrepro.images import save_message_image  # noqa: E402
 from ganrepro.io import load_torch, open_log  # noqa: E402
 from ganrepro.latent import render  # noqa: E402
-from ganrepro.train import fixed_noise, load_generator  # noqa: E402
 
 
-def main(checkpoints, epochs, out, run, seed, n=8, device="auto", threads=None, log=None):
+def main(
+    *, checkpoints, epochs, figure, gif, html, run, seed, n=8, device="auto", threads=None, log=None
+):
     with open_log(log) as logf:
         configure_threads(threads)
         device = resolve_device(device)
@@ -34,30 +37,21 @@ def main(checkpoints, epochs, out, run, seed, n=8, device="auto", threads=None, 
             labels.append(f"epoch {epoch}")
         if not rows:
             message = f"no checkpoint of {run} has a generator"
-            save_message_image(message, out["figure"])
-            gif([torch.ones(1, 3, 32, 32)], [message], out["gif"], nrow=1)
+            save_message_image(message, figure)
+            write_gif([torch.ones(1, 3, 32, 32)], [message], gif, nrow=1)
         else:
             image_rows(
                 rows,
-                out["figure"],
+                figure,
                 row_labels=labels,
                 title=f"{run}: the same {n} latents at every checkpoint",
             )
-            gif(rows, [f"{run} {label}" for label in labels], out["gif"], nrow=n)
-        embed_gif_html(out["gif"], out["html"], f"{run}: fixed-noise samples through training")
+            write_gif(rows, [f"{run} {label}" for label in labels], gif, nrow=n)
+        embed_gif_html(gif, html, f"{run}: fixed-noise samples through training")
         print(f"{run}: {len(rows)} checkpoints, {n} fixed latents (seed {seed})", file=logf)
 
 
 if "snakemake" in globals():
-    sm = snakemake  # noqa: F821
-    main(
-        list(sm.input.checkpoints),
-        sm.params.epochs,
-        {k: sm.output[k] for k in ("figure", "gif", "html")},
-        sm.params.run,
-        sm.params.seed,
-        sm.params.n,
-        sm.params.device,
-        sm.threads,
-        sm.log[0],
-    )
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821

@@ -4,11 +4,12 @@ On a machine without a GPU driver the default backend (ONNX Runtime) runs withou
 or pytorch-fid, so the many small per-checkpoint jobs start in ~0.1 s instead of ~2 s.
 """
 
+import json
 import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 import numpy as np  # noqa: E402
 from ganrepro.device import (  # noqa: E402
@@ -17,37 +18,48 @@ from ganrepro.device import (  # noqa: E402
     configure_threads,
     resolve_device,
 )
-from ganrepro.io import open_log, sha256_file, write_npz  # noqa: E402
+from ganrepro.io import load_npz, open_log, sha256_file, write_npz  # noqa: E402
 from ganrepro.metrics.inception_onnx import (  # noqa: E402
     OnnxInception,
     backend_label,
     resolve_backend,
 )
+from ganrepro.provenance import code_version  # noqa: E402 (torch-free, like this job)
 
 
 def main(
+    *,
     images,
     weights,
     features,
     batch_size=200,
     max_images=None,
+    backend="torch",
+    onnx=None,
     device="auto",
     threads=None,
     log=None,
-    backend="torch",
-    onnx=None,
 ):
+    """``images``: a samples file of rule sample or a data arrays file of rule prepare_data;
+    ``onnx``: the exported graph, an input only when the backend may be onnxruntime."""
     with open_log(log) as logf:
         device = "cpu" if certainly_cpu(device) else resolve_device(device)
         backend = resolve_backend(backend, device)
         if backend == "torch":
             configure_threads(threads)
             configure_kernels(device, exact_float32=True)
-        with np.load(images) as f:
-            status = str(f["status"]) if "status" in f else "ok"
-            imgs, labels = f["images"], f["labels"]
+        f = load_npz(images, ["images", "labels", "status", "code"], required=["images", "labels"])
+        status = str(f["status"]) if "status" in f else "ok"
+        imgs, labels = f["images"], f["labels"]
+        # the samples' code (checkpoint and sampling); data arrays record none
+        before = json.loads(str(f["code"])) if "code" in f else []
         if status != "ok":
-            write_npz(features, features=np.zeros((0, 2048)), status=np.array(status))
+            write_npz(
+                features,
+                features=np.zeros((0, 2048)),
+                status=np.array(status),
+                code=_code(before),
+            )
             print(f"no features: images have status {status}", file=logf)
             return
         if max_images is not None:
@@ -77,21 +89,16 @@ def main(
             status=np.array("ok"),
             weights_sha256=np.array(sha256_file(weights)),
             backend=np.array(backend_label(backend)),
+            code=_code(before),
         )
         print(f"{len(feats)} pool3 features of {images} on {device} with {backend}", file=logf)
 
 
+def _code(before):
+    return np.array(json.dumps([*before, code_version("features")]))
+
+
 if "snakemake" in globals():
-    sm = snakemake  # noqa: F821
-    main(
-        sm.input.images,
-        sm.input.weights,
-        sm.output.features,
-        sm.params.batch_size,
-        sm.params.max_images,
-        sm.params.device,
-        sm.threads,
-        sm.log[0],
-        sm.params.backend,
-        sm.input.get("onnx"),
-    )
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821

@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 from ganrepro.io import atomic_path, open_log, sha256_file  # noqa: E402
 
 
-def main(source, weights, log=None):
+def main(*, source, weights, log=None):
     with open_log(log) as logf:
         if source:
             if not Path(source).is_file():
@@ -43,4 +43,6 @@ def main(source, weights, log=None):
 
 
 if "snakemake" in globals():
-    main(snakemake.params.source, snakemake.output.weights, snakemake.log[0])  # noqa: F821
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821

@@ -1,21 +1,22 @@
 """Rule fid: FID of one checkpoint's samples against the reference statistics, with its protocol."""
 
+import json
 import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
-import numpy as np  # noqa: E402
-from ganrepro.io import open_log, write_json  # noqa: E402
+from ganrepro.io import load_npz, open_log, write_json  # noqa: E402
 from ganrepro.metrics.frechet import (  # noqa: E402 (torch-free: this job only does linear algebra)
     fid_protocol,
     frechet_distance_to_features,
-    load_statistics,
 )
+from ganrepro.provenance import code_version  # noqa: E402
 
 
 def main(
+    *,
     features,
     reference,
     weights,
@@ -24,17 +25,17 @@ def main(
     epoch,
     dataset,
     reference_split,
-    log=None,
     frechet_method="eigh",
+    log=None,
 ):
+    """``dataset``: the reference split's definition and the dataset's name."""
     with open_log(log) as logf:
-        with np.load(reference) as f:
-            n_ref = int(f["n"])
-            ref_backend = str(f["backend"]) if "backend" in f else "unknown"
-        mu_r, sigma_r = load_statistics(reference)
-        with np.load(features) as f:
-            status, feats = str(f["status"]), f["features"]
-            gen_backend = str(f["backend"]) if "backend" in f else "unknown"
+        ref = load_npz(reference, required=["mu", "sigma", "n"])
+        mu_r, sigma_r, n_ref = ref["mu"], ref["sigma"], int(ref["n"])
+        ref_backend = str(ref["backend"]) if "backend" in ref else "unknown"
+        gen = load_npz(features, required=["features", "status"])
+        status, feats = str(gen["status"]), gen["features"]
+        gen_backend = str(gen["backend"]) if "backend" in gen else "unknown"
         protocol = fid_protocol(
             n_generated=len(feats),
             reference={
@@ -56,23 +57,28 @@ def main(
         fid = None
         if status == "ok":
             fid = frechet_distance_to_features(feats, mu_r, sigma_r, method=frechet_method)
+        # the code of every stage behind this number: the samples' (training, sampling,
+        # features), the reference statistics' (features, statistics), and this job's
+        code = [*_recorded(gen), *_recorded(ref), code_version("fid")]
         write_json(
-            score, {"run": run, "epoch": epoch, "fid": fid, "status": status, "protocol": protocol}
+            score,
+            {
+                "run": run,
+                "epoch": epoch,
+                "fid": fid,
+                "status": status,
+                "protocol": protocol,
+                "code": code,
+            },
         )
         print(f"{run} epoch {epoch}: FID {fid} ({status})", file=logf)
 
 
+def _recorded(arrays):
+    return json.loads(str(arrays["code"])) if "code" in arrays else []
+
+
 if "snakemake" in globals():
-    sm = snakemake  # noqa: F821
-    main(
-        sm.input.features,
-        sm.input.reference,
-        sm.input.weights,
-        sm.output.score,
-        sm.params.run,
-        sm.params.epoch,
-        sm.params.dataset,
-        sm.params.reference_split,
-        sm.log[0],
-        sm.params.frechet_method,
-    )
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821

@@ -4,17 +4,23 @@ import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 from ganrepro.io import open_log, sha256_file  # noqa: E402
 from ganrepro.metrics.inception_onnx import export_inception_onnx  # noqa: E402
 
 
-def main(weights, onnx, log=None):
+def main(*, weights, onnx, exporter=None, log=None):
+    """``exporter``: the torch version that exports (a param, so a new torch re-exports)."""
     with open_log(log) as logf:
         export_inception_onnx(weights, onnx)
-        print(f"exported {weights} (sha256 {sha256_file(weights)}) -> {onnx}", file=logf)
+        print(
+            f"exported {weights} (sha256 {sha256_file(weights)}) -> {onnx} with {exporter}",
+            file=logf,
+        )
 
 
 if "snakemake" in globals():
-    main(snakemake.input.weights, snakemake.output.onnx, snakemake.log[0])  # noqa: F821
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821

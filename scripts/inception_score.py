@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 from ganrepro.analysis import protocol, read_features  # noqa: E402
 from ganrepro.io import open_log, sha256_file, write_json  # noqa: E402
@@ -14,9 +14,10 @@ from ganrepro.metrics.inception_score import (  # noqa: E402
     load_classifier,
     logits_from_pool3,
 )
+from ganrepro.provenance import code_version  # noqa: E402
 
 
-def main(features, weights, score, run, epoch, splits=10, seed=0, log=None):
+def main(*, features, weights, score, run, epoch, splits=10, seed=0, log=None):
     with open_log(log) as logf:
         fc, reason = load_classifier(weights)  # a state-dict check: no network is built
         gen = read_features(features)
@@ -54,6 +55,7 @@ def main(features, weights, score, run, epoch, splits=10, seed=0, log=None):
             seed=seed,
             logits="pool3 · fc.weightᵀ (no bias, as Salimans et al.)",
         )
+        result["code"] = [code_version("inception_score")]
         write_json(score, result)
         print(
             f"{run} epoch {epoch}: IS {result['inception_score']} ({result['status']})", file=logf
@@ -61,14 +63,6 @@ def main(features, weights, score, run, epoch, splits=10, seed=0, log=None):
 
 
 if "snakemake" in globals():
-    sm = snakemake  # noqa: F821
-    main(
-        sm.input.features,
-        sm.input.weights,
-        sm.output.score,
-        sm.params.run,
-        sm.params.epoch,
-        sm.params.splits,
-        sm.params.seed,
-        sm.log[0],
-    )
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821

@@ -4,19 +4,29 @@ import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 import torch  # noqa: E402
 from ganrepro.device import configure_threads, resolve_device  # noqa: E402
 from ganrepro.figures import image_rows  # noqa: E402
+from ganrepro.generate import load_generator  # noqa: E402
 from ganrepro.images import save_message_image  # noqa: E402
 from ganrepro.io import load_torch, open_log  # noqa: E402
 from ganrepro.latent import interpolation_path, render  # noqa: E402
-from ganrepro.train import load_generator  # noqa: E402
 
 
 def main(
-    checkpoint, figure, run, epoch, pairs=4, steps=8, seed=0, device="auto", threads=None, log=None
+    *,
+    checkpoint,
+    figure,
+    run,
+    epoch,
+    pairs=4,
+    steps=8,
+    seed=0,
+    device="auto",
+    threads=None,
+    log=None,
 ):
     with open_log(log) as logf:
         configure_threads(threads)
@@ -45,16 +55,6 @@ def main(
 
 
 if "snakemake" in globals():
-    sm = snakemake  # noqa: F821
-    main(
-        sm.input.checkpoint,
-        sm.output.figure,
-        sm.params.run,
-        sm.params.epoch,
-        sm.params.pairs,
-        sm.params.steps,
-        sm.params.seed,
-        sm.params.device,
-        sm.threads,
-        sm.log[0],
-    )
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -13,16 +13,22 @@ import torch  # noqa: E402
 from ganrepro.data import load_arrays, to_float  # noqa: E402
 from ganrepro.device import configure_threads, resolve_device  # noqa: E402
 from ganrepro.figures import image_rows  # noqa: E402
+from ganrepro.generate import load_generator  # noqa: E402
 from ganrepro.images import save_message_image  # noqa: E402
 from ganrepro.io import atomic_path, load_torch, open_log, write_json  # noqa: E402
-from ganrepro.latent import invert, morph, psnr  # noqa: E402
-from ganrepro.train import load_generator  # noqa: E402
+from ganrepro.latent import invert, psnr  # noqa: E402
+from ganrepro.latent import morph as morph_path  # noqa: E402 (morph: the output's name)
+from ganrepro.provenance import code_version  # noqa: E402
 
 
 def main(
+    *,
     checkpoint,
     test_data,
-    out,
+    score,
+    table,
+    figure,
+    morph,
     run,
     epoch,
     indices,
@@ -60,8 +66,8 @@ def main(
             "protocol": prot,
         }
         if ckpt["status"] != "ok":
-            for key in ("figure", "morph"):
-                save_message_image(f"no inversion: run {ckpt['status']}", out[key])
+            for path in (figure, morph):
+                save_message_image(f"no inversion: run {ckpt['status']}", path)
         else:
             data = load_arrays(test_data)
             bad = [i for i in indices if not 0 <= i < len(data.labels)]
@@ -90,7 +96,7 @@ def main(
                 )
             image_rows(
                 [x, inv.reconstruction],
-                out["figure"],
+                figure,
                 row_labels=["test image", "G(z*)"],
                 col_labels=[f"#{i} {d:.1f} dB" for i, d in zip(indices, db, strict=True)],
                 title=f"{run} epoch {epoch}: inversion, best of {starts} starts",
@@ -98,45 +104,32 @@ def main(
             rows, labels = [], []
             for a, b in zip(range(len(indices) - 1), range(1, len(indices)), strict=True):
                 ya, yb = (int(y[a]), int(y[b])) if conditional else (None, None)
-                path = morph(G, inv.z[a], inv.z[b], morph_steps, y1=ya, y2=yb)
+                path = morph_path(G, inv.z[a], inv.z[b], morph_steps, y1=ya, y2=yb)
                 rows.append(torch.cat([x[a : a + 1], path, x[b : b + 1]]))
                 labels.append(f"#{indices[a]} → #{indices[b]}")
             if rows:
                 image_rows(
                     rows,
-                    out["morph"],
+                    morph,
                     row_labels=labels,
                     title=f"{run} epoch {epoch}: real | slerp between inverted codes | real",
                 )
             else:
-                save_message_image("morphing needs two inversion_indices", out["morph"])
-        write_json(out["score"], result)
-        table = pd.DataFrame(
+                save_message_image("morphing needs two inversion_indices", morph)
+        result["code"] = [code_version("inversion")]
+        write_json(score, result)
+        per_image = pd.DataFrame(
             result["images"], columns=["index", "label", "mse", "psnr_db", "best_start"]
         )
-        with atomic_path(out["table"]) as tmp:
-            table.to_csv(tmp, index=False)
+        with atomic_path(table) as tmp:
+            per_image.to_csv(tmp, index=False)
         print(
-            f"{run} epoch {epoch}: PSNR {np.round(table.psnr_db.to_numpy(), 2).tolist()} dB",
+            f"{run} epoch {epoch}: PSNR {np.round(per_image.psnr_db.to_numpy(), 2).tolist()} dB",
             file=logf,
         )
 
 
 if "snakemake" in globals():
-    sm = snakemake  # noqa: F821
-    main(
-        sm.input.checkpoint,
-        sm.input.test_data,
-        {k: sm.output[k] for k in ("score", "table", "figure", "morph")},
-        sm.params.run,
-        sm.params.epoch,
-        sm.params.indices,
-        sm.params.starts,
-        sm.params.steps,
-        sm.params.lr,
-        sm.params.morph_steps,
-        sm.params.seed,
-        sm.params.device,
-        sm.threads,
-        sm.log[0],
-    )
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821

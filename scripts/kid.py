@@ -4,14 +4,16 @@ import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 from ganrepro.analysis import protocol, read_features, same_weights  # noqa: E402
 from ganrepro.io import open_log, write_json  # noqa: E402
 from ganrepro.metrics.kid import kernel_inception_distance  # noqa: E402
+from ganrepro.provenance import code_version  # noqa: E402
 
 
 def main(
+    *,
     features,
     reference_features,
     score,
@@ -23,6 +25,8 @@ def main(
     seed=0,
     log=None,
 ):
+    """``reference_features``: the reference split's features file; ``reference``: which split
+    it is ({dataset, split})."""
     with open_log(log) as logf:
         gen, ref = read_features(features), read_features(reference_features)
         result = {"run": run, "epoch": epoch, "status": gen["status"], "kid": None, "kid_std": None}
@@ -46,6 +50,7 @@ def main(
             weights_sha256=sha,
             **details,
         )
+        result["code"] = [code_version("kid")]
         write_json(score, result)
         print(
             f"{run} epoch {epoch}: KID {result['kid']} ± {result['kid_std']} ({result['status']})",
@@ -54,16 +59,6 @@ def main(
 
 
 if "snakemake" in globals():
-    sm = snakemake  # noqa: F821
-    main(
-        sm.input.features,
-        sm.input.reference,
-        sm.output.score,
-        sm.params.run,
-        sm.params.epoch,
-        sm.params.reference,
-        sm.params.subsets,
-        sm.params.subset_size,
-        sm.params.seed,
-        sm.log[0],
-    )
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -13,8 +13,9 @@ from ganrepro.analysis import protocol, read_features, same_weights  # noqa: E40
 from ganrepro.data import load_arrays, stratified_indices, to_float  # noqa: E402
 from ganrepro.figures import distance_histograms, image_rows  # noqa: E402
 from ganrepro.images import save_message_image  # noqa: E402
-from ganrepro.io import open_log, write_json  # noqa: E402
+from ganrepro.io import load_npz, open_log, write_json  # noqa: E402
 from ganrepro.metrics.memorisation import memorisation_summary, nearest_neighbours  # noqa: E402
+from ganrepro.provenance import code_version  # noqa: E402
 
 
 def _nchw(images):
@@ -22,28 +23,33 @@ def _nchw(images):
 
 
 def main(
+    *,
     features,
     samples,
     train_features,
     train_data,
     test_features,
-    out,
+    score,
+    neighbours,
+    distances,
     run,
     epoch,
     dataset,
     train_images,
     grid=8,
-    neighbours=4,
+    n_neighbours=4,
     log=None,
 ):
+    """``neighbours``, ``distances``: the two figures; ``n_neighbours``: training images shown
+    beside each of the first ``grid`` samples."""
     with open_log(log) as logf:
         gen, train, test = map(read_features, (features, train_features, test_features))
         grid = min(grid, len(gen["features"]))
         result = {"run": run, "epoch": epoch, "status": gen["status"], "summary": None}
         sha = None
         if gen["status"] != "ok":
-            for key in ("neighbours", "distances"):
-                save_message_image(f"no samples: run {gen['status']}", out[key])
+            for figure in (neighbours, distances):
+                save_message_image(f"no samples: run {gen['status']}", figure)
         else:
             sha = same_weights(gen, train, test, names=[features, train_features, test_features])
             data = load_arrays(train_data)
@@ -58,7 +64,7 @@ def main(
                     f"{train_features} does not match the images of {train_data}; "
                     "delete it so the workflow recomputes it"
                 )
-            gen_d, gen_i = nearest_neighbours(gen["features"], train["features"], k=neighbours)
+            gen_d, gen_i = nearest_neighbours(gen["features"], train["features"], k=n_neighbours)
             test_d, _ = nearest_neighbours(test["features"], train["features"], k=1)
             result["summary"] = memorisation_summary(gen_d[:, 0], test_d[:, 0])
             result["generated_to_train"] = gen_d[:, 0].round(4).tolist()
@@ -71,17 +77,16 @@ def main(
                 }
                 for i in range(grid)
             ]
-            with np.load(samples) as f:
-                shown = _nchw(f["images"][:grid])
+            shown = _nchw(load_npz(samples, ["images"], required=["images"])["images"][:grid])
             rows = [
                 torch.cat([shown[i : i + 1], _nchw(data.images[idx[gen_i[i]]])])
                 for i in range(grid)
             ]
             image_rows(
                 rows,
-                out["neighbours"],
+                neighbours,
                 row_labels=[f"sample {i}" for i in range(grid)],
-                col_labels=["generated"] + [f"NN {k + 1}" for k in range(neighbours)],
+                col_labels=["generated"] + [f"NN {k + 1}" for k in range(n_neighbours)],
                 title=f"{run} epoch {epoch}: nearest of {len(idx)} training images "
                 "(Inception pool3)",
             )
@@ -89,7 +94,7 @@ def main(
             distance_histograms(
                 gen_d[:, 0],
                 test_d[:, 0],
-                out["distances"],
+                distances,
                 title=f"{run} epoch {epoch}: median ratio {s['ratio']:.3f}, "
                 f"{s['close_fraction']:.1%} closer than the closest 1% of "
                 "test images",
@@ -103,24 +108,12 @@ def main(
             n_test=len(test["features"]),
             distance="Euclidean, Inception pool3",
         )
-        write_json(out["score"], result)
+        result["code"] = [code_version("memorisation")]
+        write_json(score, result)
         print(f"{run} epoch {epoch}: {result['summary']}", file=logf)
 
 
 if "snakemake" in globals():
-    sm = snakemake  # noqa: F821
-    main(
-        sm.input.features,
-        sm.input.samples,
-        sm.input.train_features,
-        sm.input.train_data,
-        sm.input.test_features,
-        {k: sm.output[k] for k in ("score", "neighbours", "distances")},
-        sm.params.run,
-        sm.params.epoch,
-        sm.params.dataset,
-        sm.params.train_images,
-        sm.params.grid,
-        sm.params.neighbours,
-        sm.log[0],
-    )
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821

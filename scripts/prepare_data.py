@@ -7,45 +7,61 @@ import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
-import numpy as np
-from ganrepro.data import prepare_split, save_arrays
-from ganrepro.io import open_log
-
-PARAMS = [
-    "source",
-    "split",
-    "root",
-    "image_size",
-    "channels",
-    "download",
-    "url",
-    "md5",
-    "max_images",
-]
-RECORDED = ["source", "split", "root", "image_size", "max_images"]
+import numpy as np  # noqa: E402
+from ganrepro.data import prepare_split, save_arrays  # noqa: E402
+from ganrepro.io import open_log  # noqa: E402
 
 
-def main(params: dict, output: str, log: str | None = None) -> None:
+def main(*, arrays: str, definition: dict, root=None, download=False, url=None, log=None) -> None:
+    """``definition``: what defines the split (ganrepro.experiments.split_definition: source,
+    split, image_size, channels, images, and root for image folders, md5 if set). How it is
+    fetched is not part of it: ``root`` (where a torchvision source is stored; an image folder's
+    is its definition's), ``download`` and ``url``."""
+    d = definition
+    root = d.get("root", root)
     with open_log(log) as logf:
-        p = {key: params.get(key) for key in PARAMS}
-        arrays = prepare_split(**{**p, "download": bool(p["download"])})
-        counts = np.bincount(arrays.labels, minlength=len(arrays.classes)).tolist()
+        data = prepare_split(
+            d["source"],
+            d["split"],
+            root=root,
+            image_size=d["image_size"],
+            channels=d.get("channels"),
+            download=bool(download),
+            url=url,
+            md5=d.get("md5"),
+            max_images=d.get("images"),
+        )
+        counts = np.bincount(data.labels, minlength=len(data.classes)).tolist()
         meta = {
-            **{key: p[key] for key in RECORDED},
-            "root": str(p["root"]),
-            "channels": int(arrays.images.shape[-1]),
-            "count": len(arrays.labels),
-            "class_counts": dict(zip(arrays.classes, counts, strict=True)),
+            "source": d["source"],
+            "split": d["split"],
+            "root": str(root),
+            "image_size": d["image_size"],
+            "max_images": d.get("images"),
+            "channels": int(data.images.shape[-1]),
+            "count": len(data.labels),
+            "class_counts": dict(zip(data.classes, counts, strict=True)),
         }
-        save_arrays(output, arrays, meta)
+        save_arrays(arrays, data, meta)
         print(
-            f"{output}: {len(arrays.labels)} images {arrays.images.shape[1:]} in "
-            f"{len(arrays.classes)} classes from {p['source']} {p['root']} ({p['split']})",
+            f"{arrays}: {len(data.labels)} images {data.images.shape[1:]} in "
+            f"{len(data.classes)} classes from {d['source']} {root} ({d['split']})",
             file=logf,
         )
 
 
 if "snakemake" in globals():
-    main(dict(snakemake.params), snakemake.output.arrays, snakemake.log[0])  # noqa: F821
+    from _rule import run_rule  # noqa: E402
+
+    sm = snakemake  # noqa: F821
+    dataset = sm.config["datasets"][sm.wildcards.dataset]
+    run_rule(
+        main,
+        sm,
+        # how the split is fetched, from the config at run time (not params: no re-run)
+        root=dataset.get("root", f"{sm.config['results']}/downloads/{sm.wildcards.dataset}"),
+        download=dataset.get("download", False),
+        url=dataset.get("url"),
+    )

@@ -1,29 +1,39 @@
 """Rule reference_statistics: pool3 mean/covariance in pytorch-fid's .npz format (mu, sigma)."""
 
+import json
 import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 import numpy as np  # noqa: E402
-from ganrepro.io import open_log  # noqa: E402
+from ganrepro.io import load_npz, open_log  # noqa: E402
 from ganrepro.metrics.frechet import save_statistics, statistics  # noqa: E402
+from ganrepro.provenance import code_version  # noqa: E402
 
 
-def main(features, stats, log=None):
+def main(*, features, stats, log=None):
     with open_log(log) as logf:
-        with np.load(features) as f:
-            feats, sha = f["features"], f["weights_sha256"]
-            backend = f["backend"] if "backend" in f else np.array("unknown")
+        f = load_npz(features, required=["features", "weights_sha256"])
+        feats = f["features"]
         mu, sigma = statistics(feats)
-        # n, the weights hash and the backend travel with the statistics; pytorch-fid reads only
-        # mu and sigma.
+        code = [*(json.loads(str(f["code"])) if "code" in f else []), code_version("statistics")]
+        # n, the weights hash, the backend and the code travel with the statistics; pytorch-fid
+        # reads only mu and sigma.
         save_statistics(
-            stats, mu, sigma, n=np.array(len(feats)), weights_sha256=sha, backend=backend
+            stats,
+            mu,
+            sigma,
+            n=np.array(len(feats)),
+            weights_sha256=f["weights_sha256"],
+            backend=f.get("backend", np.array("unknown")),
+            code=np.array(json.dumps(code)),
         )
         print(f"statistics of {len(feats)} images -> {stats}", file=logf)
 
 
 if "snakemake" in globals():
-    main(snakemake.input.features, snakemake.output.stats, snakemake.log[0])  # noqa: F821
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821

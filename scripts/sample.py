@@ -1,20 +1,24 @@
 """Rule sample: N images from a checkpoint's generator (EMA weights when trained with EMA)."""
 
+import json
 import sys
 from pathlib import Path
 
 if "snakemake" in globals():
-    sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 import numpy as np  # noqa: E402
 from ganrepro.data import to_uint8  # noqa: E402
 from ganrepro.device import configure_threads, resolve_device  # noqa: E402
+from ganrepro.generate import generate, load_generator  # noqa: E402
 from ganrepro.images import save_grid, save_message_image  # noqa: E402
 from ganrepro.io import load_torch, open_log, write_npz  # noqa: E402
-from ganrepro.train import generate, load_generator  # noqa: E402
+from ganrepro.provenance import code_version  # noqa: E402
 
 
-def main(checkpoint, samples, grid, n, seed, grid_images=64, device="auto", threads=None, log=None):
+def main(
+    *, checkpoint, samples, grid, n, seed, grid_images=64, device="auto", threads=None, log=None
+):
     with open_log(log) as logf:
         configure_threads(threads)
         device = resolve_device(device)
@@ -26,6 +30,7 @@ def main(checkpoint, samples, grid, n, seed, grid_images=64, device="auto", thre
                 labels=np.zeros(0, np.int64),
                 status=np.array(ckpt["status"]),
                 message=np.array(ckpt.get("message", "")),
+                code=_code(ckpt),
             )
             save_message_image(f"no samples: run {ckpt['status']}", grid)
             print(f"no samples: {ckpt.get('message')}", file=logf)
@@ -41,6 +46,7 @@ def main(checkpoint, samples, grid, n, seed, grid_images=64, device="auto", thre
             labels=labels,
             status=np.array("ok"),
             message=np.array(""),
+            code=_code(ckpt),
         )
         save_grid(images[:grid_images], grid)
         print(
@@ -49,16 +55,12 @@ def main(checkpoint, samples, grid, n, seed, grid_images=64, device="auto", thre
         )
 
 
+def _code(ckpt):
+    """The checkpoint's code (every training segment) and this job's, as one JSON string."""
+    return np.array(json.dumps([*ckpt.get("code", []), code_version("sample")]))
+
+
 if "snakemake" in globals():
-    sm = snakemake  # noqa: F821
-    main(
-        sm.input.checkpoint,
-        sm.output.samples,
-        sm.output.grid,
-        sm.params.n,
-        sm.params.seed,
-        sm.params.grid_images,
-        sm.params.device,
-        sm.threads,
-        sm.log[0],
-    )
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821

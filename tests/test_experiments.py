@@ -104,3 +104,39 @@ def test_a_variant_may_not_set_what_the_grid_varies():
         ValueError, match=r"experiments\.x\.variants\.v.*unknown training settings \['lrr'\]"
     ):
         expand_runs(config(x={"variants": {"v": {"lrr": 1e-3}}}))
+
+
+def test_identity_covers_the_training_data_not_how_it_is_fetched():
+    base = expand_runs(config(a={}))
+    for edit, same in [
+        ({"test_images": 100}, True),  # the test split is not training data
+        ({"url": "http://mirror/x.tar.gz", "download": True}, True),  # how, not what
+        ({"train_images": 100}, False),
+        ({"root": "elsewhere"}, False),  # an image folder is its root
+    ]:
+        other = config(a={})
+        other["datasets"] = {"toy": {**DATASETS["toy"], **edit}}
+        assert (list(expand_runs(other)) == list(base)) is same, edit
+    # a torchvision dataset is its verified archive, wherever it is stored
+    tv = {"toy": {"source": "cifar10", "root": "a", "image_size": 32}}
+    moved = {"toy": {**tv["toy"], "root": "b"}}
+    assert list(expand_runs(config(a={}) | {"datasets": tv})) == list(
+        expand_runs(config(a={}) | {"datasets": moved})
+    )
+
+
+def test_the_last_epoch_is_always_an_eval_epoch_so_listing_it_is_the_same_run():
+    a = expand_runs(config(a={"epochs": 2, "eval_epochs": [1]}))
+    b = expand_runs(config(a={"epochs": 2, "eval_epochs": [1, 2]}))
+    assert list(a) == list(b)
+
+
+def test_settings_errors_name_the_experiment_variant_and_key():
+    with pytest.raises(
+        ValueError, match=r"experiments\.a: model_options \['dropuot'\] are not options of model"
+    ):
+        expand_runs(config(a={"model_options": {"dropuot": 0.3}}))
+    with pytest.raises(ValueError, match=r"experiments\.a\.variants\.v: loss: 'hindge' is not"):
+        expand_runs(config(a={"variants": {"v": {"loss": "hindge"}}}))
+    with pytest.raises(ValueError, match=r"experiments\.a: lr: 'fast' is not of type 'number'"):
+        expand_runs(config(a={"grid": {"lr": ["fast"]}}))

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from ganrepro import settings as settings_module
+from ganrepro.config_schema import config_schema, validate_config
 from ganrepro.data import ImageArrays
 from ganrepro.experiments import expand_runs
 from ganrepro.io import load_torch, save_torch
@@ -279,9 +281,8 @@ def _config(path):
 @pytest.mark.parametrize("path", ["config.yaml", "configs/quick.yaml"])
 def test_every_configured_run_is_valid_and_builds(path):
     config = _config(path)
-    schema = yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text())
-    jsonschema.validate(config, schema)
-    settings_schema = {**schema["$defs"]["settings"], "$defs": schema["$defs"]}
+    validate_config(config, config_schema(ROOT / "schemas" / "config.schema.yaml"))
+    settings_schema = settings_module.settings_schema()
     runs = expand_runs(config)
     for run in runs.values():
         jsonschema.validate(run.settings, settings_schema)

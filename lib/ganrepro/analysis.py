@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ganrepro.io import load_npz
+
 KINDS = ("kid", "inception_score", "diversity", "memorisation", "inversion")
 TABLE_COLUMNS = [
     "experiment",
@@ -32,14 +34,13 @@ def read_features(path: str | os.PathLike) -> dict[str, Any]:
     """A features .npz of the sample_features / reference_features rules as a dict: features,
     labels, status ('ok' or why there are none) and the weights' sha256 (None without
     features)."""
-    with np.load(path) as f:
-        status = str(f["status"]) if "status" in f.files else "ok"
-        return {
-            "features": f["features"][:],
-            "labels": f["labels"][:] if "labels" in f.files else None,
-            "status": status,
-            "weights_sha256": str(f["weights_sha256"]) if "weights_sha256" in f.files else None,
-        }
+    f = load_npz(path, required=["features"])
+    return {
+        "features": f["features"],
+        "labels": f.get("labels"),
+        "status": str(f["status"]) if "status" in f else "ok",
+        "weights_sha256": str(f["weights_sha256"]) if "weights_sha256" in f else None,
+    }
 
 
 def same_weights(*features: dict[str, Any], names: Iterable[str]) -> str:

@@ -12,14 +12,12 @@ asked for, so the arrays of a lossless source equal the source bit for bit.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import numbers
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +26,7 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from ganrepro.io import write_npz
+from ganrepro.io import json_default, load_npz, write_npz
 
 __all__ = [
     "SOURCES",
@@ -163,24 +161,24 @@ def save_arrays(path: str | os.PathLike, arrays: ImageArrays, meta: dict | None 
         images=images,
         labels=labels.astype(np.int64),
         classes=np.array(list(arrays.classes), dtype=str),
-        meta=np.array(json.dumps(meta or {}, sort_keys=True, default=_json_default)),
+        meta=np.array(json.dumps(meta or {}, sort_keys=True, default=json_default)),
     )
 
 
 def load_arrays(path: str | os.PathLike) -> ImageArrays:
     """Read what :func:`save_arrays` wrote (no pickles: a data file cannot run code)."""
-    with _open_npz(path) as f:
-        return ImageArrays(
-            images=f["images"],
-            labels=f["labels"].astype(np.int64, copy=False),
-            classes=[str(c) for c in f["classes"]],
-        )
+    f = _load(path, ["images", "labels", "classes"])
+    return ImageArrays(
+        images=f["images"],
+        labels=f["labels"].astype(np.int64, copy=False),
+        classes=[str(c) for c in f["classes"]],
+    )
 
 
 def load_meta(path: str | os.PathLike) -> dict:
     """The provenance saved with the arrays (source, root, sizes, counts), without the pixels."""
-    with _open_npz(path) as f:
-        return json.loads(str(f["meta"])) if "meta" in f else {}
+    f = _load(path, ["meta"])
+    return json.loads(str(f["meta"])) if "meta" in f else {}
 
 
 def to_float(images_uint8: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -500,35 +498,12 @@ def _checksum_error(file: Path, expected: str) -> RuntimeError:
     )
 
 
-@contextlib.contextmanager
-def _open_npz(path: str | os.PathLike) -> Iterator[Any]:
-    """np.load with errors that name the file and the rule that makes it."""
-    path = Path(path)
-    if not path.is_file():
+def _load(path: str | os.PathLike, keys: list[str]) -> dict[str, np.ndarray]:
+    """Arrays of a data arrays file, with errors that name the file and the rule that makes it."""
+    if not Path(path).is_file():
         raise FileNotFoundError(
             f"data arrays {path} not found; "
             "run the prepare_data rule (or save_arrays) to create them"
         )
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as err:
-        raise ValueError(
-            f"cannot read data arrays {path}: {err}; the file is truncated or not an .npz: delete "
-            "it and re-run the prepare_data rule"
-        ) from err
-    with npz:
-        missing = {"images", "labels", "classes"} - set(npz.files)
-        if missing:
-            raise ValueError(
-                f"{path} is not a data arrays file (missing {', '.join(sorted(missing))}); delete "
-                "it and re-run the prepare_data rule"
-            )
-        yield npz
+    return load_npz(path, keys, required=["images", "labels", "classes"])
 
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"cannot store {type(obj).__name__} in the data meta (JSON)")

@@ -20,14 +20,9 @@ from PIL import Image, ImageDraw  # noqa: E402
 from torchvision.utils import make_grid  # noqa: E402
 
 from ganrepro.io import atomic_path  # noqa: E402
+from ganrepro.plots import save_figure  # noqa: E402
 
 PAD = 2
-
-
-def _save(fig: plt.Figure, path: str | Path) -> None:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
 
 
 def to_rgb_uint8(images: torch.Tensor) -> np.ndarray:
@@ -74,7 +69,7 @@ def image_rows(
         spine.set_visible(False)
     if title:
         ax.set_title(title, fontsize=9)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def distance_histograms(
@@ -92,7 +87,7 @@ def distance_histograms(
     ax.set(xlabel="distance to the nearest training image (Inception pool3)", ylabel="density")
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def gif(

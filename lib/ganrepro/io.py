@@ -1,7 +1,10 @@
-"""Atomic file writing: a reader never sees half a file.
+"""Atomic file writing: a reader never sees half a file. Reading with errors that say which file
+is broken and how to get it made again.
 
 Every output is written to a temporary name in the same folder and renamed into place; a rename
-within one file system is atomic, so a crash leaves either the old file or the new one.
+within one file system is atomic, so a crash leaves either the old file or the new one. A file
+can still be broken afterwards (a full disk, a copy cut short, an edit by hand): the readers
+below then name it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +45,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
-
-
-def read_json(path: str | os.PathLike) -> Any:
-    return json.loads(Path(path).read_text())
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=json_default) + "\n")
 
 
 def write_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:
@@ -61,17 +62,59 @@ def save_torch(path: str | os.PathLike, obj: Any) -> None:
         torch.save(obj, tmp)
 
 
+# What to do about a broken intermediate file: every file a job reads is the output of a rule
+# (rules/common.smk's all_targets() lists each checkpoint, sample set, features file and score as
+# a target), so Snakemake makes a deleted one again, and re-runs the jobs that read it.
+REMAKE = "Delete it and run the workflow again: it is made again, with what follows from it."
+
+
 def load_torch(path: str | os.PathLike, map_location: Any = "cpu") -> Any:
     """torch.load with an error that names the file when it is truncated or not a checkpoint."""
+    import pickle
+
     import torch
 
+    _must_exist(path)
     try:
         return torch.load(path, map_location=map_location, weights_only=False)
-    except (RuntimeError, EOFError, OSError, ValueError) as err:
+    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as err:
         raise RuntimeError(
-            f"cannot read checkpoint {path}: {err}. The file is truncated or not a torch "
-            "checkpoint; delete it and re-run the workflow to regenerate it."
+            f"cannot read {path}: truncated or not a torch checkpoint ({err}). {REMAKE}"
         ) from err
+
+
+def load_npz(
+    path: str | os.PathLike,
+    keys: Iterable[str] | None = None,
+    *,
+    required: Iterable[str] = (),
+) -> dict[str, np.ndarray]:
+    """The arrays ``keys`` (default: all) of an .npz file, those it has, read at once: a
+    truncated member fails here, naming the file, not in the middle of a computation. No
+    pickles. An array of ``required`` that the file lacks is an error too (another kind of
+    file stands where this one should)."""
+    _must_exist(path)
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            missing = [key for key in required if key not in f.files]
+            if not missing:
+                wanted = f.files if keys is None else [k for k in keys if k in f.files]
+                return {key: f[key] for key in wanted}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+        raise ValueError(
+            f"cannot read {path}: truncated or not an .npz file ({err}). {REMAKE}"
+        ) from err
+    raise ValueError(
+        f"cannot read {path}: it has no {', '.join(missing)}, so it is not the file the "
+        f"workflow writes there. {REMAKE}"
+    )
+
+
+def _must_exist(path: str | os.PathLike) -> None:
+    if not Path(path).is_file():
+        raise FileNotFoundError(
+            f"{path} not found: run the workflow (snakemake) to make it, or check the path"
+        )
 
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
@@ -82,7 +125,8 @@ def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def _json_default(obj: Any) -> Any:
+def json_default(obj: Any) -> Any:
+    """The ``default`` of every ``json.dumps`` of the package: numpy scalars and paths."""
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, Path):

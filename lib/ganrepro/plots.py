@@ -14,7 +14,9 @@ import pandas as pd  # noqa: E402
 from ganrepro.io import atomic_path  # noqa: E402
 
 
-def _save(fig: plt.Figure, path: str | Path) -> None:
+def save_figure(fig: plt.Figure, path: str | Path) -> None:
+    """Every figure of the package (plots here, ganrepro.figures' analysis figures) as a PNG of
+    one resolution, written atomically; the figure is closed (no pyplot state builds up)."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -46,7 +48,7 @@ def fid_vs_epoch(by_epoch: pd.DataFrame, path: str | Path, title: str = "FID vs 
     ax.set(xlabel="epoch", ylabel="FID (lower is better)", title=title)
     ax.legend(fontsize=7, loc="upper right")
     ax.grid(alpha=0.3)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def loss_curves(
@@ -63,4 +65,4 @@ def loss_curves(
     for ax in (ax_d, ax_g):
         ax.grid(alpha=0.3)
     ax_g.legend(fontsize=7)
-    _save(fig, path)
+    save_figure(fig, path)

@@ -1,0 +1,89 @@
+"""The run names of config.yaml and configs/quick.yaml, pinned.
+
+A run's name ends with a hash of what determines its numbers; a finished run is found again only
+under the same name. This test fails when a change renames runs, and says which, so that any
+renaming is deliberate: if it is, regenerate the golden file with
+``GANREPRO_UPDATE_GOLDEN=1 pytest tests/test_run_names.py`` and say why in the commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from ganrepro import settings as settings_module
+from ganrepro.declare import option, technique
+from ganrepro.experiments import expand_runs
+from ganrepro.settings import TrainSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).parent / "golden" / "run_names.yaml"
+CONFIGS = ["config.yaml", "configs/quick.yaml"]
+
+
+def run_names() -> dict[str, list[str]]:
+    return {c: list(expand_runs(yaml.safe_load((ROOT / c).read_text()))) for c in CONFIGS}
+
+
+def renamed(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
+    """Which runs a change renames, as 'config: old -> new' lines (matched by their prefix)."""
+    lines = []
+    for config in CONFIGS:
+        old, new = before.get(config, []), after.get(config, [])
+        gone = [n for n in old if n not in new]
+        came = {n.rsplit("-", 1)[0]: n for n in new if n not in old}
+        lines += [f"{config}: {n} -> {came.get(n.rsplit('-', 1)[0], '(gone)')}" for n in gone]
+        prefixes = {n.rsplit("-", 1)[0] for n in gone}
+        lines += [f"{config}: (new) {n}" for p, n in came.items() if p not in prefixes]
+    return lines
+
+
+def golden() -> dict[str, list[str]]:
+    return yaml.safe_load(GOLDEN.read_text())
+
+
+def test_run_names_are_pinned():
+    now = run_names()
+    if os.environ.get("GANREPRO_UPDATE_GOLDEN"):
+        GOLDEN.write_text(
+            "# Run names of the shipped configs (tests/test_run_names.py). Regenerated only on\n"
+            "# purpose: a renamed run is a finished run that will not be found again.\n"
+            + yaml.safe_dump(now, sort_keys=False)
+        )
+        pytest.skip(f"{GOLDEN} rewritten")
+    changes = renamed(golden(), now)
+    assert not changes, "runs renamed (finished runs would be trained again):\n" + "\n".join(
+        changes
+    )
+
+
+def test_a_new_setting_off_by_default_renames_no_run(monkeypatch):
+    @dataclasses.dataclass(frozen=True)
+    class Extended(TrainSettings):
+        g_spectral_norm: bool = technique(False, "spectral normalisation of G's layers")
+        g_dropout: float = technique(0.0, "dropout in G", minimum=0, maximum=1)
+
+    monkeypatch.setattr(settings_module, "TrainSettings", Extended)
+    assert renamed(golden(), run_names()) == []
+
+
+def test_changing_a_default_renames_the_runs_that_use_it_and_says_which(monkeypatch):
+    @dataclasses.dataclass(frozen=True)
+    class Changed(TrainSettings):
+        beta2: float = option(0.99, "Adam's beta2", minimum=0, exclusive_maximum=1)
+
+    before = {n: r.settings["beta2"] for n, r in expand_runs(_quick()).items()}
+    monkeypatch.setattr(settings_module, "TrainSettings", Changed)
+    changes = renamed(golden(), run_names())
+    assert any(line.startswith("configs/quick.yaml: dcgan-s0-") for line in changes), changes
+    # renamed: exactly the runs that took beta2 from the default; kept: those that set their own
+    kept = set(golden()["configs/quick.yaml"]) & set(run_names()["configs/quick.yaml"])
+    assert kept == {n for n, beta2 in before.items() if beta2 != 0.999}
+    assert kept, "quick.yaml has runs with their own beta2 (SAGAN's, WGAN-GP's 0.9)"
+
+
+def _quick() -> dict:
+    return yaml.safe_load((ROOT / "configs/quick.yaml").read_text())
