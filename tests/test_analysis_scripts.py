@@ -38,11 +38,12 @@ import kid as kid_script  # noqa: E402
 import memorisation as memorisation_script  # noqa: E402
 import sample as sample_script  # noqa: E402
 from ganrepro.data import ImageArrays, save_arrays, stratified_indices  # noqa: E402
+from ganrepro.generate import fixed_noise, load_generator  # noqa: E402
 from ganrepro.io import save_torch, sha256_file, write_npz  # noqa: E402
 from ganrepro.latent import interpolation_path  # noqa: E402
 from ganrepro.metrics.inception_score import inception_score  # noqa: E402
 from ganrepro.metrics.kid import kernel_inception_distance  # noqa: E402
-from ganrepro.train import Trainer, TrainSettings, fixed_noise, load_generator  # noqa: E402
+from ganrepro.train import Trainer, TrainSettings  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 WEIGHTS = SHARED / "weights" / "pt_inception-2015-12-05-6726825d.pth"
@@ -55,6 +56,23 @@ def _data(n, seed, classes=4):
     rng = np.random.default_rng(seed)
     images = rng.integers(0, 256, size=(n, 32, 32, 3), dtype=np.uint8)
     return ImageArrays(images, np.arange(n) % classes, [f"c{i}" for i in range(classes)])
+
+
+def _kid_args(features, reference_features, score, subset_size=30):
+    """The kid rule's entries, by name, for run "r" at epoch 2 against REF."""
+    return dict(
+        features=features,
+        reference_features=reference_features,
+        score=score,
+        run="r",
+        epoch=2,
+        reference=REF,
+        subset_size=subset_size,
+    )
+
+
+def _diversity_args(samples, real, score):
+    return dict(samples=samples, real=real, score=score, run="r", epoch=2, reference=REF)
 
 
 def _features(path, feats, status="ok", labels=None, sha=SHA):
@@ -90,7 +108,12 @@ def tiny(tmp_path_factory):
         ckpts.append(root / f"epoch{epoch:04d}.pt")
         save_torch(ckpts[-1], trainer.checkpoint())
     sample_script.main(
-        ckpts[-1], root / "samples.npz", root / "samples.png", n=30, seed=5, device="cpu"
+        checkpoint=ckpts[-1],
+        samples=root / "samples.npz",
+        grid=root / "samples.png",
+        n=30,
+        seed=5,
+        device="cpu",
     )
     return {"root": root, "train": train, "test": test, "ckpts": ckpts, "seed": 3}
 
@@ -102,10 +125,10 @@ def test_kid_script_writes_the_kid_of_the_cached_features_with_its_protocol(tmp_
     rng = np.random.default_rng(0)
     gen = _features(tmp_path / "gen.npz", rng.normal(0.5, 1, size=(40, DIM)))
     ref = _features(tmp_path / "ref.npz", rng.normal(0, 1, size=(60, DIM)))
-    kid_script.main(
-        gen, ref, tmp_path / "kid.json", "r", 2, REF, subsets=20, subset_size=30, seed=1
-    )
+    kid_script.main(**_kid_args(gen, ref, tmp_path / "kid.json"), subsets=20, seed=1)
     out = json.loads((tmp_path / "kid.json").read_text())
+    assert [c["stage"] for c in out["code"]] == ["kid"]
+    assert "ganrepro.metrics.kid" in out["code"][0]["modules"]
     with np.load(gen) as g, np.load(ref) as r:
         expected = kernel_inception_distance(
             g["features"], r["features"], subsets=20, subset_size=30, seed=1
@@ -117,13 +140,13 @@ def test_kid_script_writes_the_kid_of_the_cached_features_with_its_protocol(tmp_
     assert p["reference"]["split"] == "test" and (p["subsets"], p["subset_size"]) == (20, 30)
 
     diverged = _features(tmp_path / "div.npz", np.zeros((0, DIM)), status="diverged")
-    kid_script.main(diverged, ref, tmp_path / "kid2.json", "r", 2, REF, 20, 30)
+    kid_script.main(**_kid_args(diverged, ref, tmp_path / "kid2.json"), subsets=20)
     out = json.loads((tmp_path / "kid2.json").read_text())
     assert out["status"] == "diverged" and out["kid"] is None
 
     other = _features(tmp_path / "other.npz", rng.normal(size=(40, DIM)), sha="cd" * 32)
     with pytest.raises(ValueError, match="different Inception weights"):
-        kid_script.main(other, ref, tmp_path / "kid3.json", "r", 2, REF, 20, 30)
+        kid_script.main(**_kid_args(other, ref, tmp_path / "kid3.json"), subsets=20)
 
 
 # ------------------------------------------------------------------------------ Inception Score
@@ -137,7 +160,9 @@ def test_inception_score_script_refuses_the_offline_weights(tmp_path):
         sha=sha256_file(WEIGHTS),
     )
     log = tmp_path / "is.log"
-    is_script.main(feats, WEIGHTS, tmp_path / "is.json", "r", 2, log=log)
+    is_script.main(
+        features=feats, weights=WEIGHTS, score=tmp_path / "is.json", run="r", epoch=2, log=log
+    )
     out = json.loads((tmp_path / "is.json").read_text())
     assert out["inception_score"] is None and out["inception_score_std"] is None
     assert out["status"] == "unavailable" and "all-zero classifier" in out["reason"]
@@ -151,7 +176,15 @@ def test_inception_score_script_scores_with_a_real_classifier(tmp_path):
     torch.save({"fc.weight": fc, "fc.bias": torch.zeros(1008)}, weights)
     feats = np.random.default_rng(1).normal(size=(50, DIM))
     path = _features(tmp_path / "gen.npz", feats, sha=sha256_file(weights))
-    is_script.main(path, weights, tmp_path / "is.json", "r", 2, splits=5, seed=4)
+    is_script.main(
+        features=path,
+        weights=weights,
+        score=tmp_path / "is.json",
+        run="r",
+        epoch=2,
+        splits=5,
+        seed=4,
+    )
     out = json.loads((tmp_path / "is.json").read_text())
     expected = inception_score(feats @ fc.numpy().T, splits=5, seed=4)
     assert out["status"] == "ok" and out["reason"] is None
@@ -166,7 +199,9 @@ def test_inception_score_script_scores_with_a_real_classifier(tmp_path):
 def test_diversity_script_compares_samples_with_real_images(tiny, tmp_path):
     root = tiny["root"]
     diversity_script.main(
-        root / "samples.npz", root / "test.npz", tmp_path / "d.json", "r", 2, REF, pairs=50, seed=0
+        **_diversity_args(root / "samples.npz", root / "test.npz", tmp_path / "d.json"),
+        pairs=50,
+        seed=0,
     )
     out = json.loads((tmp_path / "d.json").read_text())
     gen, real = out["generated"], out["real"]
@@ -180,7 +215,8 @@ def test_diversity_script_compares_samples_with_real_images(tiny, tmp_path):
     arrays["images"] = np.repeat(arrays["images"][:1], 30, axis=0)
     write_npz(tmp_path / "collapsed.npz", **arrays)
     diversity_script.main(
-        tmp_path / "collapsed.npz", root / "test.npz", tmp_path / "c.json", "r", 2, REF, pairs=50
+        **_diversity_args(tmp_path / "collapsed.npz", root / "test.npz", tmp_path / "c.json"),
+        pairs=50,
     )
     collapsed = json.loads((tmp_path / "c.json").read_text())["generated"]["ms_ssim"]
     assert collapsed == pytest.approx(1.0) and collapsed > gen["ms_ssim"]
@@ -212,20 +248,19 @@ def test_memorisation_script_finds_the_training_images_a_sample_copies(tiny, tmp
         "neighbours": tmp_path / "nn.png",
         "distances": tmp_path / "dist.png",
     }
-    memorisation_script.main(
-        tmp_path / "gen.npz",
-        tmp_path / "samples.npz",
-        tmp_path / "train.npz",
-        root / "train.npz",
-        tmp_path / "test.npz",
-        out,
-        "r",
-        2,
-        "toy",
+    args = dict(
+        features=tmp_path / "gen.npz",
+        samples=tmp_path / "samples.npz",
+        train_features=tmp_path / "train.npz",
+        train_data=root / "train.npz",
+        test_features=tmp_path / "test.npz",
+        **out,
+        run="r",
+        epoch=2,
+        dataset="toy",
         train_images=n_train,
-        grid=4,
-        neighbours=3,
     )
+    memorisation_script.main(**args, grid=4, n_neighbours=3)
     res = json.loads(out["score"].read_text())
     assert res["summary"]["ratio"] < 0.01 and res["summary"]["close_fraction"] == 1.0
     assert [row["train_indices"][0] for row in res["grid"]] == idx[copied[:4]].tolist()
@@ -237,18 +272,7 @@ def test_memorisation_script_finds_the_training_images_a_sample_copies(tiny, tmp
 
     _features(tmp_path / "wrong.npz", train_feats, labels=np.zeros(n_train, np.int64))
     with pytest.raises(ValueError, match="does not match the images"):
-        memorisation_script.main(
-            tmp_path / "gen.npz",
-            tmp_path / "samples.npz",
-            tmp_path / "wrong.npz",
-            root / "train.npz",
-            tmp_path / "test.npz",
-            out,
-            "r",
-            2,
-            "toy",
-            n_train,
-        )
+        memorisation_script.main(**{**args, "train_features": tmp_path / "wrong.npz"})
 
 
 # ------------------------------------------------------------------------ generator pictures
@@ -263,7 +287,15 @@ def test_evolution_script_renders_the_same_latents_at_every_checkpoint(tiny, tmp
         lambda rows, path, **kw: captured.update(rows=rows, **kw) or real_rows(rows, path, **kw),
     )
     out = {k: tmp_path / f"evolution.{k}" for k in ("figure", "gif", "html")}
-    evolution_script.main(tiny["ckpts"], [1, 2], out, "r", seed=tiny["seed"], n=6, device="cpu")
+    evolution_script.main(
+        checkpoints=tiny["ckpts"],
+        epochs=[1, 2],
+        **out,
+        run="r",
+        seed=tiny["seed"],
+        n=6,
+        device="cpu",
+    )
     rows = captured["rows"]
     assert captured["row_labels"] == ["epoch 1", "epoch 2"] and rows[0].shape[0] == 6
     z, _ = fixed_noise(8, 64, tiny["seed"])
@@ -288,7 +320,14 @@ def test_interpolation_script_draws_linear_and_slerp_paths_between_the_same_ends
         lambda rows, path, **kw: captured.update(rows=rows, **kw),
     )
     interpolation_script.main(
-        tiny["ckpts"][-1], tmp_path / "i.png", "r", 2, pairs=2, steps=5, seed=9, device="cpu"
+        checkpoint=tiny["ckpts"][-1],
+        figure=tmp_path / "i.png",
+        run="r",
+        epoch=2,
+        pairs=2,
+        steps=5,
+        seed=9,
+        device="cpu",
     )
     rows, labels = captured["rows"], captured["row_labels"]
     assert labels == ["pair 0 linear", "pair 0 slerp", "pair 1 linear", "pair 1 slerp"]
@@ -318,12 +357,9 @@ def test_inversion_script_reports_errors_per_image_and_morphs(tiny, tmp_path, mo
         "morph": tmp_path / "morph.png",
     }
     root = tiny["root"]
+    args = dict(checkpoint=tiny["ckpts"][-1], test_data=root / "test.npz", **out, run="r", epoch=2)
     inversion_script.main(
-        tiny["ckpts"][-1],
-        root / "test.npz",
-        out,
-        "r",
-        2,
+        **args,
         indices=[3, 0, 7],
         starts=3,
         steps=40,
@@ -333,6 +369,8 @@ def test_inversion_script_reports_errors_per_image_and_morphs(tiny, tmp_path, mo
         device="cpu",
     )
     res = json.loads(out["score"].read_text())
+    assert [c["stage"] for c in res["code"]] == ["inversion"]
+    assert {"ganrepro.latent", "ganrepro.generate"} <= set(res["code"][0]["modules"])
     table = pd.read_csv(out["table"])
     assert [im["index"] for im in res["images"]] == [3, 0, 7] == table["index"].tolist()
     for im in res["images"]:
@@ -351,7 +389,7 @@ def test_inversion_script_reports_errors_per_image_and_morphs(tiny, tmp_path, mo
     torch.testing.assert_close(morph[1][-1], test_imgs[7])
 
     with pytest.raises(ValueError, match="analysis.inversion_indices"):
-        inversion_script.main(tiny["ckpts"][-1], root / "test.npz", out, "r", 2, indices=[20])
+        inversion_script.main(**args, indices=[20])
 
 
 # ------------------------------------------------------------------------------------- table
@@ -361,14 +399,16 @@ def test_analysis_table_puts_every_number_beside_its_protocol(tiny, tmp_path):
     rng = np.random.default_rng(0)
     gen = _features(tmp_path / "gen.npz", rng.normal(size=(30, DIM)))
     ref = _features(tmp_path / "ref.npz", rng.normal(size=(30, DIM)))
-    kid_script.main(gen, ref, tmp_path / "kid.json", "r", 2, REF, 10, 20)
+    kid_script.main(**_kid_args(gen, ref, tmp_path / "kid.json", subset_size=20), subsets=10)
     zero = tmp_path / "zero.pth"
     torch.save({"fc.weight": torch.zeros(1008, DIM)}, zero)
     _features(tmp_path / "gen_is.npz", rng.normal(size=(30, DIM)), sha=sha256_file(zero))
-    is_script.main(tmp_path / "gen_is.npz", zero, tmp_path / "is.json", "r", 2)
+    is_script.main(
+        features=tmp_path / "gen_is.npz", weights=zero, score=tmp_path / "is.json", run="r", epoch=2
+    )
     root = tiny["root"]
     diversity_script.main(
-        root / "samples.npz", root / "test.npz", tmp_path / "d.json", "r", 2, REF, pairs=20
+        **_diversity_args(root / "samples.npz", root / "test.npz", tmp_path / "d.json"), pairs=20
     )
     mem = {
         "status": "ok",
@@ -397,7 +437,9 @@ def test_analysis_table_puts_every_number_beside_its_protocol(tiny, tmp_path):
             ("inversion", "inv.json"),
         ]
     }
-    table_script.main(inputs, [{"run": "r", "experiment": "e", "epoch": 2}], tmp_path / "t.csv")
+    table_script.main(
+        **inputs, runs=[{"run": "r", "experiment": "e", "epoch": 2}], table=tmp_path / "t.csv"
+    )
     t = pd.read_csv(tmp_path / "t.csv").set_index("metric")
     kid = json.loads((tmp_path / "kid.json").read_text())
     assert t.loc["KID", "value"] == pytest.approx(kid["kid"])
@@ -457,11 +499,12 @@ def test_dry_run_wires_reference_split_and_sizes_into_fid_and_analyses(tmp_path)
     for rule, body in jobs:
         by_rule.setdefault(rule, []).append(body)
     fid_inputs = {re.search(r"input: .*", b).group() for b in by_rule["fid"]}
-    assert all("fid_ref/cifar10-train-nall.npz" in i for i in fid_inputs)
-    assert "fid_ref/cifar10-train-nall.features.npz" in by_rule["kid"][0]
-    assert "data/cifar10/train.npz" in by_rule["diversity"][0]
-    assert "fid_ref/cifar10-train-n50.features.npz" in by_rule["memorisation"][0]
-    assert "fid_ref/cifar10-test-nall.features.npz" in by_rule["memorisation"][0]
+    key = r"-[0-9a-f]{8}-"  # each split's files are keyed by a hash of its definition
+    assert all(re.search(rf"fid_ref/cifar10-train{key}nall\.npz", i) for i in fid_inputs)
+    assert re.search(rf"fid_ref/cifar10-train{key}nall\.features\.npz", by_rule["kid"][0])
+    assert re.search(r"data/cifar10/train-[0-9a-f]{8}\.npz", by_rule["diversity"][0])
+    assert re.search(rf"fid_ref/cifar10-train{key}n50\.features\.npz", by_rule["memorisation"][0])
+    assert re.search(rf"fid_ref/cifar10-test{key}nall\.features\.npz", by_rule["memorisation"][0])
     for rule in (
         "kid",
         "inception_score",

@@ -9,54 +9,16 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from snakemake.utils import validate
+from ganrepro.config_schema import config_schema, validate_config
+from workflow_cli import QUICK, REPO, SHARED, local_config, snakemake
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SCHEMA = str(REPO / "schemas" / "config.schema.yaml")
-QUICK = yaml.safe_load((REPO / "configs" / "quick.yaml").read_text())
+SCHEMA = config_schema(REPO / "schemas" / "config.schema.yaml")
 FULL = yaml.safe_load((REPO / "config.yaml").read_text())
-
-
-def snakemake(workdir: Path, configfile: Path, *args: str, check: bool = True):
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(configfile),
-        *args,
-    ]
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(
-            f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-        )
-    return proc
-
-
-def local_config(results: Path) -> dict:
-    """The quick config with absolute paths, so it runs from any working directory."""
-    cfg = copy.deepcopy(QUICK)
-    cfg["results"] = str(results)
-    cfg["datasets"]["cifar10"]["root"] = str(SHARED / "data" / "cifar10-jpeg")
-    cfg["fid"]["weights"] = str(SHARED / "weights" / "pt_inception-2015-12-05-6726825d.pth")
-    return cfg
 
 
 # -- validation: fast, in-process, with the schema the Snakefile uses ----------------------------
@@ -81,25 +43,46 @@ def local_config(results: Path) -> dict:
 def test_schema_rejects_bad_config(edit, message):
     cfg = copy.deepcopy(QUICK)
     edit(cfg)
-    with pytest.raises(Exception, match=re.escape(message)):
-        validate(cfg, SCHEMA)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        validate_config(cfg, SCHEMA)
 
 
 def test_shipped_configs_are_valid_and_run_the_same_experiments():
     for cfg in (QUICK, FULL):
-        validate(copy.deepcopy(cfg), SCHEMA)
+        validate_config(copy.deepcopy(cfg), SCHEMA)
     assert list(QUICK["experiments"]) == list(FULL["experiments"])
 
 
-def test_workflow_stops_before_any_job_on_a_bad_grid_value(tmp_path):
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda c: c["experiments"]["lr_batch"]["grid"]["lr"].append(-1.0),
+            "experiments.lr_batch: lr: -1.0 is less than or equal to the minimum of 0",
+        ),
+        (
+            lambda c: c["experiments"]["dcgan"].update(model_options={"dropuot": 0.3}),
+            "experiments.dcgan: model_options ['dropuot'] are not options of model 'dcgan'",
+        ),
+        (
+            lambda c: c["experiments"]["families"]["variants"]["dcgan"].update(loss="hindge"),
+            "config: experiments.families.variants.dcgan.loss: 'hindge' is not one of",
+        ),
+        (
+            lambda c: c["experiments"]["dcgan"].update(batch_size="64"),
+            "config: experiments.dcgan.batch_size: '64' is not of type 'integer'",
+        ),
+    ],
+)
+def test_workflow_stops_before_any_job_naming_experiment_and_key(tmp_path, edit, message):
     cfg = local_config(tmp_path / "results")
-    cfg["experiments"]["lr_batch"]["grid"]["lr"] = [0.0002, -1.0]
+    edit(cfg)
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(cfg))
     proc = snakemake(tmp_path, tmp_path / "bad.yaml", "-n", check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "experiments.lr_batch" in out and "'lr'" in out
-    assert not (tmp_path / "results").exists()
+    assert message in out, out[-2000:]
+    assert "Job stats" not in out and not (tmp_path / "results").exists()
 
 
 # -- one end-to-end quick run ----------------------------------------------------------------------

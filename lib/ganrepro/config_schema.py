@@ -43,4 +43,4 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any]) -> None:
     err = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if err is not None:
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise ValueError(f"config key {where}: {err.message}")
+        raise ValueError(f"{where}: {err.message}")

@@ -1,0 +1,58 @@
+"""Running the workflow as a user does, from tests and bench scripts: one command line builder.
+
+Every call names the repository's Snakefile and a working directory, so the workflow runs from
+any folder (a test's temporary one) with the repository's profiles/default applied.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CIFAR10_JPEG = SHARED / "data" / "cifar10-jpeg"
+FID_WEIGHTS = SHARED / "weights" / "pt_inception-2015-12-05-6726825d.pth"
+QUICK = yaml.safe_load((REPO / "configs" / "quick.yaml").read_text())
+
+
+def snakemake_command(workdir: Path, configfile: Path | None, *args: str) -> list[str]:
+    config = ["--configfile", str(configfile)] if configfile is not None else []
+    return [
+        sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"),
+        "--directory", str(workdir), *config, *args,
+    ]  # fmt: skip
+
+
+def snakemake(
+    workdir: Path, configfile: Path | None, *args: str, check: bool = True
+) -> subprocess.CompletedProcess:
+    """Run snakemake to the end; with ``check``, a failure raises with the tail of its output."""
+    cmd = snakemake_command(workdir, configfile, *args)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
+    return proc
+
+
+def local_config(results: Path) -> dict:
+    """The quick config with absolute paths, so it runs from any working directory."""
+    cfg = copy.deepcopy(QUICK)
+    cfg["results"] = str(results)
+    cfg["datasets"]["cifar10"]["root"] = str(CIFAR10_JPEG)
+    cfg["fid"]["weights"] = str(FID_WEIGHTS)
+    return cfg
+
+
+def write_config(path: Path, cfg: dict) -> Path:
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path
