@@ -24,6 +24,7 @@ wildcard_constraints:
     split="train|test",
     key="[0-9a-f]{8}",
     n=r"\d+|all",
+    exp="[A-Za-z0-9_]+",
 
 
 include: "rules/data.smk"

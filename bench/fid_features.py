@@ -29,8 +29,8 @@ OURS = """
 import sys, numpy as np
 sys.path[:0] = [{lib!r}, {scripts!r}]
 import features
-features.main({arrays!r}, {weights!r}, {feats!r}, batch_size={batch}, device="cpu",
-              threads={threads}, backend={backend!r}, onnx={onnx!r})
+features.main(images={arrays!r}, weights={weights!r}, features={feats!r}, batch_size={batch},
+              device="cpu", threads={threads}, backend={backend!r}, onnx={onnx!r})
 from ganrepro.metrics.frechet import save_statistics, statistics
 save_statistics({out!r}, *statistics(np.load({feats!r})["features"]))
 """

@@ -13,6 +13,7 @@ from ganrepro.experiments import (
     trained_as,
 )
 from ganrepro.io import write_json
+from ganrepro.summaries import run_summary
 
 # The schema file's settings part is generated from the declarations (lib/ganrepro/settings.py).
 # Validation fills in defaults; an unknown key or bad value stops here, before any job.
@@ -100,12 +101,14 @@ def previous_checkpoint(w):
     return [checkpoint_path(w.run, prev)] if prev else []
 
 
-def all_fid_files():
-    return [fid_path(run, e) for run in TRAINED for e in epochs(run)]
+def summary_path(run):
+    return f"{R}/runs/{run}/summary.json"
 
 
-def final_losses_files():
-    return [f"{R}/runs/{run}/losses/epoch{max(epochs(run)):04d}.csv" for run in TRAINED]
+def summaries_of(exp):
+    """The summaries an experiment's table reads: of the runs its runs were trained as."""
+    names = [TRAINED_AS[n] for n, r in RUNS.items() if r.experiment == exp]
+    return [summary_path(n) for n in dict.fromkeys(names)]
 
 
 # What the tables need to know of each run, in a file (rule manifest) rather than in params: a
@@ -129,28 +132,14 @@ MANIFEST_DIGEST = settings_hash(MANIFEST, 16)
 
 
 def all_targets():
-    """Every file of every run, not only the final tables: a deleted or truncated intermediate
-    file (checkpoint, samples, features, score) is made again by the next run of the workflow."""
-    per_checkpoint = [
-        path
-        for run in TRAINED
-        for e in epochs(run)
-        for path in (
-            checkpoint_path(run, e),
-            f"{R}/runs/{run}/samples/epoch{e:04d}.png",
-            f"{R}/runs/{run}/samples/epoch{e:04d}.npz",
-            f"{R}/runs/{run}/features/epoch{e:04d}.npz",
-            fid_path(run, e),
-        )
-    ]
+    """The tables across experiments and the analyses. Everything else (checkpoints, samples and
+    their grids, features, scores, per-experiment tables) is made on the way to them; a target
+    list of every file would make `snakemake -n` print lines of thousands of paths."""
     return [
         f"{R}/tables/fid_by_epoch.csv",
         f"{R}/tables/fid_summary.csv",
         f"{R}/tables/code_versions.csv",
         f"{R}/plots/fid_vs_epoch.png",
-        *expand(f"{R}/tables/experiments/{{exp}}.csv", exp=EXPERIMENTS),
-        *expand(f"{R}/plots/losses/{{exp}}.png", exp=EXPERIMENTS),
-        *per_checkpoint,
         *analysis_targets(),
     ]
 

@@ -1,4 +1,6 @@
-# Tables and plots from every run's scores and losses; `snakemake --report` collects them.
+# Tables and plots from every run's scores and losses, in three steps so that no job lists
+# hundreds of files: a summary per run (its FIDs and binned losses), the tables and loss plot
+# per experiment, then the tables across experiments. `snakemake --report` collects them.
 
 
 rule manifest:
@@ -13,11 +15,51 @@ rule manifest:
         write_json(output.manifest, MANIFEST)
 
 
+rule run_summary:
+    input:
+        scores=lambda w: [fid_path(w.run, e) for e in epochs(w.run)],
+        losses=lambda w: f"{R}/runs/{w.run}/losses/epoch{max(epochs(w.run)):04d}.csv",
+    output:
+        summary=f"{R}/runs/{{run}}/summary.json",
+    localrule: True
+    run:
+        write_json(output.summary, run_summary(wildcards.run, input.scores, input.losses))
+
+
+rule experiment_tables:
+    input:
+        manifest=rules.manifest.output.manifest,
+        summaries=lambda w: summaries_of(w.exp),
+    output:
+        table=report(
+            f"{R}/tables/experiments/{{exp}}.csv",
+            caption="../report/experiment_table.rst",
+            category="Tables",
+            subcategory="Per experiment",
+            labels=lambda w: {"experiment": w.exp, "table": "FID per run"},
+        ),
+        by_epoch=f"{R}/tables/experiments/{{exp}}.by_epoch.csv",
+        loss_plot=report(
+            f"{R}/plots/losses/{{exp}}.png",
+            caption="../report/losses.rst",
+            category="Plots",
+            subcategory="Loss curves",
+            labels=lambda w: {"experiment": w.exp, "figure": "D and G losses"},
+        ),
+    params:
+        experiment=lambda w: w.exp,
+    log:
+        f"{R}/logs/experiment_tables/{{exp}}.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/experiment_tables.py"
+
+
 rule aggregate:
     input:
         manifest=rules.manifest.output.manifest,
-        scores=all_fid_files(),
-        losses=final_losses_files(),
+        experiments=expand(f"{R}/tables/experiments/{{exp}}.by_epoch.csv", exp=EXPERIMENTS),
     output:
         by_epoch=report(
             f"{R}/tables/fid_by_epoch.csv", caption="../report/fid_by_epoch.rst", category="Tables"
@@ -30,20 +72,8 @@ rule aggregate:
             caption="../report/code_versions.rst",
             category="Tables",
         ),
-        experiments=report(
-            expand(f"{R}/tables/experiments/{{exp}}.csv", exp=EXPERIMENTS),
-            caption="../report/experiment_table.rst",
-            category="Tables",
-            subcategory="Per experiment",
-        ),
         fid_plot=report(
             f"{R}/plots/fid_vs_epoch.png", caption="../report/fid_vs_epoch.rst", category="Plots"
-        ),
-        loss_plots=report(
-            expand(f"{R}/plots/losses/{{exp}}.png", exp=EXPERIMENTS),
-            caption="../report/losses.rst",
-            category="Plots",
-            subcategory="Loss curves",
         ),
     log:
         f"{R}/logs/aggregate.log",

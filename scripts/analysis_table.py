@@ -8,7 +8,7 @@ if "snakemake" in globals():
     sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 from ganrepro.analysis import KINDS, analysis_table, load_record  # noqa: E402
-from ganrepro.io import atomic_path, open_log  # noqa: E402
+from ganrepro.io import open_log, write_csv  # noqa: E402
 
 
 def main(*, kid, inception_score, diversity, memorisation, inversion, runs, table, log=None):
@@ -27,8 +27,7 @@ def main(*, kid, inception_score, diversity, memorisation, inversion, runs, tabl
             for i, meta in enumerate(runs)
         ]
         df = analysis_table(records)
-        with atomic_path(table) as tmp:
-            df.to_csv(tmp, index=False)
+        write_csv(df, table)
         print(f"{len(df)} rows for {len(runs)} runs -> {table}", file=logf)
 
 

@@ -11,10 +11,11 @@ import torch  # noqa: E402
 from ganrepro.device import configure_threads, resolve_device  # noqa: E402
 from ganrepro.figures import embed_gif_html, image_rows  # noqa: E402
 from ganrepro.figures import gif as write_gif  # noqa: E402 (gif: the output's name)
-from ganrepro.generate import fixed_noise, load_generator  # noqa: E402
+from ganrepro.generate import load_generator  # noqa: E402
 from ganrepro.images import save_message_image  # noqa: E402
 from ganrepro.io import load_torch, open_log  # noqa: E402
 from ganrepro.latent import render  # noqa: E402
+from ganrepro.noise import fixed_noise  # noqa: E402
 
 
 def main(

@@ -8,7 +8,7 @@ if "snakemake" in globals():
     sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 from ganrepro.analysis import protocol, read_features  # noqa: E402
-from ganrepro.io import open_log, sha256_file, write_json  # noqa: E402
+from ganrepro.io import open_log, remake, sha256_file, write_json  # noqa: E402
 from ganrepro.metrics.inception_score import (  # noqa: E402
     inception_score,
     load_classifier,
@@ -25,7 +25,7 @@ def main(*, features, weights, score, run, epoch, splits=10, seed=0, log=None):
         if gen["weights_sha256"] not in (None, sha):
             raise ValueError(
                 f"{features} was computed with other Inception weights than {weights} "
-                "(sha256 differs); delete it so the workflow recomputes it"
+                f"(sha256 differs). {remake(features)}"
             )
         result = {
             "run": run,

@@ -15,7 +15,7 @@ from ganrepro.device import configure_threads, resolve_device  # noqa: E402
 from ganrepro.figures import image_rows  # noqa: E402
 from ganrepro.generate import load_generator  # noqa: E402
 from ganrepro.images import save_message_image  # noqa: E402
-from ganrepro.io import atomic_path, load_torch, open_log, write_json  # noqa: E402
+from ganrepro.io import load_torch, open_log, write_csv, write_json  # noqa: E402
 from ganrepro.latent import invert, psnr  # noqa: E402
 from ganrepro.latent import morph as morph_path  # noqa: E402 (morph: the output's name)
 from ganrepro.provenance import code_version  # noqa: E402
@@ -121,8 +121,7 @@ def main(
         per_image = pd.DataFrame(
             result["images"], columns=["index", "label", "mse", "psnr_db", "best_start"]
         )
-        with atomic_path(table) as tmp:
-            per_image.to_csv(tmp, index=False)
+        write_csv(per_image, table)
         print(
             f"{run} epoch {epoch}: PSNR {np.round(per_image.psnr_db.to_numpy(), 2).tolist()} dB",
             file=logf,

@@ -13,7 +13,7 @@ from ganrepro.analysis import protocol, read_features, same_weights  # noqa: E40
 from ganrepro.data import load_arrays, stratified_indices, to_float  # noqa: E402
 from ganrepro.figures import distance_histograms, image_rows  # noqa: E402
 from ganrepro.images import save_message_image  # noqa: E402
-from ganrepro.io import load_npz, open_log, write_json  # noqa: E402
+from ganrepro.io import load_npz, open_log, remake, write_json  # noqa: E402
 from ganrepro.metrics.memorisation import memorisation_summary, nearest_neighbours  # noqa: E402
 from ganrepro.provenance import code_version  # noqa: E402
 
@@ -61,8 +61,8 @@ def main(
             )
             if not np.array_equal(data.labels[idx], train["labels"]):
                 raise ValueError(
-                    f"{train_features} does not match the images of {train_data}; "
-                    "delete it so the workflow recomputes it"
+                    f"{train_features} does not match the images of {train_data}. "
+                    + remake(train_features)
                 )
             gen_d, gen_i = nearest_neighbours(gen["features"], train["features"], k=n_neighbours)
             test_d, _ = nearest_neighbours(test["features"], train["features"], k=1)

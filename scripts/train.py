@@ -8,9 +8,9 @@ if "snakemake" in globals():
 
 from ganrepro.data import load_arrays  # noqa: E402
 from ganrepro.device import configure_kernels, configure_threads, resolve_device  # noqa: E402
-from ganrepro.generate import fixed_noise  # noqa: E402
 from ganrepro.images import save_grid, save_message_image  # noqa: E402
 from ganrepro.io import load_torch, open_log, save_torch  # noqa: E402
+from ganrepro.noise import fixed_noise  # noqa: E402
 from ganrepro.provenance import code_version  # noqa: E402
 from ganrepro.train import Trainer, TrainingDiverged, TrainSettings, write_losses_csv  # noqa: E402
 

@@ -38,11 +38,12 @@ import kid as kid_script  # noqa: E402
 import memorisation as memorisation_script  # noqa: E402
 import sample as sample_script  # noqa: E402
 from ganrepro.data import ImageArrays, save_arrays, stratified_indices  # noqa: E402
-from ganrepro.generate import fixed_noise, load_generator  # noqa: E402
+from ganrepro.generate import load_generator  # noqa: E402
 from ganrepro.io import save_torch, sha256_file, write_npz  # noqa: E402
 from ganrepro.latent import interpolation_path  # noqa: E402
 from ganrepro.metrics.inception_score import inception_score  # noqa: E402
 from ganrepro.metrics.kid import kernel_inception_distance  # noqa: E402
+from ganrepro.noise import fixed_noise  # noqa: E402
 from ganrepro.train import Trainer, TrainSettings  # noqa: E402
 
 SHARED = REPO.parent / "shared"

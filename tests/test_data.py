@@ -21,6 +21,7 @@ from ganrepro.data import (
     to_float,
     to_uint8,
 )
+from ganrepro.experiments import split_definition
 from PIL import Image
 from torchvision import transforms
 from torchvision.datasets import FashionMNIST
@@ -464,27 +465,30 @@ def test_shared_cifar10_jpeg_copy():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_prepare_data_script(tmp_path):
+def prepare_data_script():
     spec = importlib.util.spec_from_file_location(
         "prepare_data", REPO / "scripts" / "prepare_data.py"
     )
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
+    return script
+
+
+def test_prepare_data_script(tmp_path):
+    script = prepare_data_script()
     constant_image_folder(tmp_path / "images", [3, 3])
-    params = {
+    dataset = {
         "source": "image_folder",
-        "split": "train",
         "root": str(tmp_path / "images"),
         "image_size": 8,
         "channels": 1,
-        "download": False,
-        "url": None,
-        "md5": None,
-        "max_images": 4,
+        "train_images": 4,
     }
+    definition = split_definition(dataset, "train")  # the rule's param
     out, log = tmp_path / "data" / "train.npz", tmp_path / "logs" / "prepare.log"
 
-    script.main(params, str(out), str(log))
+    # an image folder's root is its definition's: the root passed for downloads is not used
+    script.main(arrays=str(out), definition=definition, root="elsewhere", log=str(log))
 
     data = load_arrays(out)
     assert data.images.shape == (4, 8, 8, 1) and data.labels.tolist() == [0, 1, 0, 1]
@@ -499,3 +503,34 @@ def test_prepare_data_script(tmp_path):
         "max_images": 4,
     }
     assert "4 images" in log.read_text()
+
+
+def test_prepare_data_script_fetches_a_torchvision_source_as_told(tmp_path, serve_dir):
+    """The definition (with its md5) says which images; root, download and url, passed apart
+    (the rule reads them from the config at run time), say where they are stored and fetched."""
+    script = prepare_data_script()
+    archive, _, (test_x, test_y) = make_cifar_archive(tmp_path)
+    dataset = {"source": "cifar10", "image_size": 32, "md5": md5(archive), "test_images": None}
+    definition = split_definition(dataset, "test")
+    assert "root" not in definition and "url" not in definition
+    out, root = tmp_path / "test.npz", tmp_path / "downloads" / "cifar10"
+    script.main(
+        arrays=out,
+        definition=definition,
+        root=root,
+        download=True,
+        url=serve_dir(archive.parent) + archive.name,
+    )
+    data = load_arrays(out)
+    np.testing.assert_array_equal(data.images, test_x)
+    assert data.labels.tolist() == test_y
+    meta = load_meta(out)
+    assert meta["root"] == str(root) and meta["count"] == 3 and meta["max_images"] is None
+    with pytest.raises(RuntimeError, match="checksum mismatch"):  # the definition's md5 is used
+        script.main(
+            arrays=tmp_path / "bad.npz",
+            definition={**definition, "md5": "0" * 32},
+            root=tmp_path / "other",
+            download=True,
+            url=serve_dir(archive.parent) + archive.name,
+        )

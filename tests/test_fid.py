@@ -9,6 +9,7 @@ the Inception model is loaded once per module.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -342,8 +343,8 @@ def test_onnx_features_job_runs_without_torch(onnx_inception, image_sets, tmp_pa
     graph = onnx_inception.path
     code = (
         "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; import features; "
-        "features.main(*sys.argv[3:6], batch_size=4, device='auto', threads=1, "
-        "backend='auto', onnx=sys.argv[6]); "
+        "features.main(images=sys.argv[3], weights=sys.argv[4], features=sys.argv[5], "
+        "batch_size=4, device='auto', threads=1, backend='auto', onnx=sys.argv[6]); "
         "print(sorted(m for m in ('torch', 'pytorch_fid', 'torchvision') if m in sys.modules))"
     )
     args = [str(REPO / "lib"), str(REPO / "scripts"), str(images), str(WEIGHTS), str(out)]
@@ -357,6 +358,9 @@ def test_onnx_features_job_runs_without_torch(onnx_inception, image_sets, tmp_pa
     with np.load(out) as f:
         assert str(f["backend"]).startswith("onnxruntime")
         np.testing.assert_array_equal(f["features"], onnx_inception.features(image_sets["a"][:4]))
+        # the code that made them: data arrays record none, so only this job's
+        (code,) = json.loads(str(f["code"]))
+        assert code["stage"] == "features" and "ganrepro.metrics.inception_onnx" in code["modules"]
 
 
 def test_certainly_cpu_only_when_no_gpu_driver_can_exist(monkeypatch):

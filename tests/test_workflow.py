@@ -85,6 +85,17 @@ def test_workflow_stops_before_any_job_naming_experiment_and_key(tmp_path, edit,
     assert "Job stats" not in out and not (tmp_path / "results").exists()
 
 
+def test_dry_run_of_the_quick_config_prints_no_wall(tmp_path):
+    """Small params and a few inputs per job: no line of `snakemake -n` (params, inputs,
+    reasons) is a wall of thousands of characters."""
+    config = tmp_path / "quick.yaml"
+    config.write_text(yaml.safe_dump(local_config(tmp_path / "results")))
+    out = snakemake(tmp_path, config, "-n").stdout
+    assert "Job stats" in out
+    longest = max(out.splitlines(), key=len)
+    assert len(longest) <= 1000, longest[:300]
+
+
 # -- one end-to-end quick run ----------------------------------------------------------------------
 
 
@@ -166,7 +177,9 @@ def test_reference_statistics_are_pytorch_fid_format(quick_run):
     work, _ = quick_run
     import numpy as np
 
-    stats = np.load(work / "results" / "fid_ref" / "cifar10-test-n200.npz")
+    # keyed by the test split's definition: cifar10-test-<key>-n200
+    (path,) = (work / "results" / "fid_ref").glob("cifar10-test-*-n200.npz")
+    stats = np.load(path)
     assert stats["mu"].shape == (2048,) and stats["sigma"].shape == (2048, 2048)
     assert int(stats["n"]) == 200
 
@@ -186,6 +199,7 @@ def test_editing_one_experiments_lr_reruns_only_its_jobs(quick_run):
     edited = work / "edited.yaml"
     edited.write_text(yaml.safe_dump(cfg))
     out = snakemake(work, edited, "-n").stdout
+    assert max(map(len, out.splitlines())) <= 1000
     jobs = re.findall(r"^(?:local)?rule (\w+):\n(?:.*\n)*?\s+wildcards: run=([^,\s]+)", out, re.M)
     assert jobs, out
     assert {run.split("-")[0] for _, run in jobs} == {"dcgan"}
@@ -193,7 +207,8 @@ def test_editing_one_experiments_lr_reruns_only_its_jobs(quick_run):
     # 2 seeds x 2 epochs; the analyses of dcgan's first run (config `analysis:`) follow it
     per_checkpoint = {"train": 4, "sample": 4, "sample_features": 4, "fid": 4}
     assert {r: n for r, n in counts.items() if r in per_checkpoint} == per_checkpoint
-    analyses = set(counts) - set(per_checkpoint)
+    assert counts.get("run_summary") == 2  # the two edited runs' summaries, no other
+    analyses = set(counts) - set(per_checkpoint) - {"run_summary"}
     assert analyses <= {
         "kid",
         "inception_score",
@@ -204,6 +219,9 @@ def test_editing_one_experiments_lr_reruns_only_its_jobs(quick_run):
         "inversion",
     }, analyses
     assert re.search(r"^rule aggregate:", out, re.M)
+    # only the edited experiment's table is made again
+    tables = r"^rule experiment_tables:\n(?:.*\n)*?\s+wildcards: exp=(\w+)"
+    assert re.findall(tables, out, re.M) == ["dcgan"]
     assert not re.search(
         r"^(local)?rule (prepare_data|fetch_weights|reference_features):", out, re.M
     )
@@ -260,3 +278,45 @@ def test_quick_run_analyses_the_first_dcgan_run_and_reports_it(quick_run):
         "morph.png",
     ):
         assert name in html, name
+
+
+@pytest.mark.slow
+def test_code_edits_rerun_nothing_until_the_readme_command_asks(quick_run, tmp_path):
+    """A comment edited in train.py re-runs nothing, and the provenance command lists nothing;
+    a real edit of the sampling code makes the README's command re-make the samples (and what
+    follows from them), never the training."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    work, config = quick_run
+    repo = tmp_path / "repo"  # a copy of the code to edit, run on the quick run's results
+    for part in ("Snakefile", "rules", "scripts", "lib", "schemas", "report", "profiles", "envs"):
+        src = REPO / part
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, repo / part)
+
+    def plan(*args):
+        return snakemake(work, config, "-n", *args, snakefile=repo / "Snakefile").stdout
+
+    def changed():
+        cmd = [sys.executable, "-m", "ganrepro.provenance", str(work / "results")]
+        env = {**os.environ, "PYTHONPATH": str(repo / "lib")}
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
+        return out.split()
+
+    train = repo / "lib" / "ganrepro" / "train.py"
+    train.write_text(train.read_text().replace("# -- the loop --", "# -- the loop (edited) --"))
+    assert "Nothing to be done" in plan()
+    assert changed() == []
+
+    gen = repo / "lib" / "ganrepro" / "generate.py"
+    gen.write_text(gen.read_text().replace("batch_size: int = 500", "batch_size: int = 250"))
+    stale = changed()
+    samples = sorted(str(p) for p in (work / "results").glob("runs/*/samples/*.npz"))
+    assert sorted(p for p in stale if "/samples/" in p) == samples
+    assert not [p for p in stale if "/checkpoints/" in p or "/features/" in p]
+    jobs = pd.Series(re.findall(r"^(?:local)?rule (\w+):", plan("--forcerun", *stale), re.M))
+    counts = jobs.value_counts().to_dict()
+    assert "train" not in counts
+    assert counts["sample"] == counts["sample_features"] == counts["fid"] == len(samples)

@@ -21,19 +21,25 @@ FID_WEIGHTS = SHARED / "weights" / "pt_inception-2015-12-05-6726825d.pth"
 QUICK = yaml.safe_load((REPO / "configs" / "quick.yaml").read_text())
 
 
-def snakemake_command(workdir: Path, configfile: Path | None, *args: str) -> list[str]:
+def snakemake_command(
+    workdir: Path, configfile: Path | None, *args: str, snakefile: Path = REPO / "Snakefile"
+) -> list[str]:
     config = ["--configfile", str(configfile)] if configfile is not None else []
     return [
-        sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"),
+        sys.executable, "-m", "snakemake", "-s", str(snakefile),
         "--directory", str(workdir), *config, *args,
     ]  # fmt: skip
 
 
 def snakemake(
-    workdir: Path, configfile: Path | None, *args: str, check: bool = True
+    workdir: Path,
+    configfile: Path | None,
+    *args: str,
+    check: bool = True,
+    snakefile: Path = REPO / "Snakefile",
 ) -> subprocess.CompletedProcess:
     """Run snakemake to the end; with ``check``, a failure raises with the tail of its output."""
-    cmd = snakemake_command(workdir, configfile, *args)
+    cmd = snakemake_command(workdir, configfile, *args, snakefile=snakefile)
     proc = subprocess.run(
         cmd, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
     )

@@ -506,4 +506,3 @@ def _load(path: str | os.PathLike, keys: list[str]) -> dict[str, np.ndarray]:
             "run the prepare_data rule (or save_arrays) to create them"
         )
     return load_npz(path, keys, required=["images", "labels", "classes"])
-

@@ -48,6 +48,12 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=json_default) + "\n")
 
 
+def write_csv(df: Any, path: str | os.PathLike) -> None:
+    """A pandas DataFrame as CSV (no index), atomically; pandas is the caller's import."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)
+
+
 def write_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:
     """np.savez to a temporary file, then rename (np.savez appends .npz to names without it)."""
     with atomic_path(path) as tmp:
@@ -62,10 +68,15 @@ def save_torch(path: str | os.PathLike, obj: Any) -> None:
         torch.save(obj, tmp)
 
 
-# What to do about a broken intermediate file: every file a job reads is the output of a rule
-# (rules/common.smk's all_targets() lists each checkpoint, sample set, features file and score as
-# a target), so Snakemake makes a deleted one again, and re-runs the jobs that read it.
-REMAKE = "Delete it and run the workflow again: it is made again, with what follows from it."
+def remake(path: str | os.PathLike) -> str:
+    """What to do about a broken file the workflow made. Every file a job reads is a rule's
+    output, and ``--forcerun`` on a file re-runs the job that makes it and every job after it,
+    even when the tables at the end exist (deleting the file alone does not: Snakemake leaves a
+    missing intermediate file missing while what was made from it is up to date)."""
+    return (
+        f"Make it again, with what follows from it: snakemake --cores N --forcerun {path} "
+        "(plus your usual options, such as --configfile)."
+    )
 
 
 def load_torch(path: str | os.PathLike, map_location: Any = "cpu") -> Any:
@@ -79,7 +90,7 @@ def load_torch(path: str | os.PathLike, map_location: Any = "cpu") -> Any:
         return torch.load(path, map_location=map_location, weights_only=False)
     except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as err:
         raise RuntimeError(
-            f"cannot read {path}: truncated or not a torch checkpoint ({err}). {REMAKE}"
+            f"cannot read {path}: truncated or not a torch checkpoint ({err}). {remake(path)}"
         ) from err
 
 
@@ -102,11 +113,11 @@ def load_npz(
                 return {key: f[key] for key in wanted}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
         raise ValueError(
-            f"cannot read {path}: truncated or not an .npz file ({err}). {REMAKE}"
+            f"cannot read {path}: truncated or not an .npz file ({err}). {remake(path)}"
         ) from err
     raise ValueError(
         f"cannot read {path}: it has no {', '.join(missing)}, so it is not the file the "
-        f"workflow writes there. {REMAKE}"
+        f"workflow writes there. {remake(path)}"
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ganrepro.provenance import chain_version
+from ganrepro.summaries import score_row
 
 PROTOCOL_COLUMNS = [
     "n_generated",
@@ -28,28 +28,25 @@ PROTOCOL_COLUMNS = [
 
 def load_scores(paths: Iterable[str | Path]) -> pd.DataFrame:
     """One row per FID JSON file written by the fid rule."""
-    rows = []
+    rows = [score_row(json.loads(Path(p).read_text())) for p in paths]
+    return _with_nan(pd.DataFrame(rows))
+
+
+def load_summaries(paths: Iterable[str | Path]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The scores (one row per run and epoch) and binned loss curves (per run) of run summary
+    files (ganrepro.summaries)."""
+    rows, losses = [], {}
     for path in paths:
         s = json.loads(Path(path).read_text())
-        p = s["protocol"]
-        ref = p["reference"]
-        rows.append(
-            {
-                "run": s["run"],
-                "epoch": s["epoch"],
-                "status": s["status"],
-                "fid": np.nan if s["fid"] is None else s["fid"],
-                "n_generated": p["n_generated"],
-                "reference": f"{ref['dataset']}:{ref['split']}[{ref['n_images']}]",
-                "weights_sha256": p["weights"]["sha256"][:12],
-                "features_backend": p.get("features_backend", {}).get("generated", "unknown"),
-                "fid_warnings": "; ".join(p.get("warnings", [])),
-                # one hash over the code of every stage that led to this number
-                "code_version": chain_version(s["code"]) if s.get("code") else "unrecorded",
-                "git": "; ".join(sorted({str(c.get("git")) for c in s.get("code", [])})),
-            }
-        )
-    return pd.DataFrame(rows)
+        rows += s["scores"]
+        losses[s["run"]] = pd.DataFrame(s["losses"]).astype({"g_loss": float})
+    return _with_nan(pd.DataFrame(rows)), losses
+
+
+def _with_nan(df: pd.DataFrame) -> pd.DataFrame:
+    if "fid" in df:
+        df["fid"] = df["fid"].astype(float)  # None (diverged) -> NaN
+    return df
 
 
 def code_versions(by_epoch: pd.DataFrame) -> pd.DataFrame:

@@ -25,9 +25,9 @@ import torch.nn.functional as F
 
 from ganrepro import losses as L
 from ganrepro.data import ImageArrays, to_float
-from ganrepro.generate import seeded
 from ganrepro.io import atomic_path, load_torch, save_torch
 from ganrepro.models import DOutput, build_discriminator, build_generator
+from ganrepro.noise import seeded
 from ganrepro.settings import TrainSettings, identity_settings
 
 LOSS_COLUMNS = ("epoch", "step", "d_loss", "g_loss", "d_real", "d_fake", "gp")
