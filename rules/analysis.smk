@@ -240,6 +240,13 @@ rule analysis_table:
         diversity=[_final(run, "diversity.json") for run in ANALYSIS_RUNS],
         memorisation=[_final(run, "memorisation.json") for run in ANALYSIS_RUNS],
         inversion=[_final(run, "inversion.json") for run in ANALYSIS_RUNS],
+        # not read: they bring the figure-only analyses into the workflow (they are report
+        # items), so the workflow's targets stay a handful of files
+        figures=[
+            path
+            for run in ANALYSIS_RUNS
+            for path in (_final(run, "interpolation.png"), f"{R}/analysis/{run}/evolution.png")
+        ],
     output:
         table=report(
             f"{R}/tables/analysis.csv",

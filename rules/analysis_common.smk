@@ -45,23 +45,5 @@ def _final(run, name):
 
 
 def analysis_targets():
-    """The final outputs of the analyses (nothing when analysis.runs is absent or empty)."""
-    if not ANALYSIS_RUNS:
-        return []
-    names = [
-        "interpolation.png",
-        "memorisation_neighbours.png",
-        "memorisation_distances.png",
-        "inversion.csv",
-        "inversion.png",
-        "morph.png",
-    ]
-    return [
-        f"{R}/tables/analysis.csv",
-        *[_final(run, name) for run in ANALYSIS_RUNS for name in names],
-        *[
-            f"{R}/analysis/{run}/evolution{ext}"
-            for run in ANALYSIS_RUNS
-            for ext in (".png", ".gif", ".html")
-        ],
-    ]
+    """The analysis table, which needs every analysis (nothing without analysis.runs)."""
+    return [f"{R}/tables/analysis.csv"] if ANALYSIS_RUNS else []

@@ -1,4 +1,5 @@
 # Config validation, run expansion and every output path, in one place.
+import os
 import sys
 from importlib.metadata import version
 from pathlib import Path
@@ -111,36 +112,75 @@ def summaries_of(exp):
     return [summary_path(n) for n in dict.fromkeys(names)]
 
 
-# What the tables need to know of each run, in a file (rule manifest) rather than in params: a
-# rule's params are printed by `snakemake -n` when they change and listed in the report.
-MANIFEST = {
-    "experiments": EXPERIMENTS,
-    "runs": {
-        name: {
-            "experiment": r.experiment,
-            "trained_as": TRAINED_AS[name],
-            "seed": r.seed,
-            "grid": r.grid,
-            "dataset": r.dataset,
-            "settings": r.settings,
-            "identity_settings": r.identity_settings,
-        }
-        for name, r in RUNS.items()
-    },
+# What an experiment's table needs to know of each of its runs, in a file (made by the manifest
+# job) rather than in params: a job's params are printed by `snakemake -n` when they change and
+# listed in the report. One per experiment: editing one experiment re-makes its table only.
+MANIFESTS = {
+    exp: {
+        "experiment": exp,
+        "runs": {
+            name: {
+                "experiment": r.experiment,
+                "trained_as": TRAINED_AS[name],
+                "seed": r.seed,
+                "grid": r.grid,
+                "dataset": r.dataset,
+                "settings": r.settings,
+                "identity_settings": r.identity_settings,
+            }
+            for name, r in RUNS.items()
+            if r.experiment == exp
+        },
+    }
+    for exp in EXPERIMENTS
 }
-MANIFEST_DIGEST = settings_hash(MANIFEST, 16)
+
+
+def write_logged(path, obj, log):
+    """A `run:` rule's JSON output, and a line in its log."""
+    write_json(path, obj)
+    Path(log[0]).parent.mkdir(parents=True, exist_ok=True)
+    Path(log[0]).write_text(f"wrote {path}\n")
+
+
+def run_files(run):
+    """Every file a trained run's jobs make, epoch by epoch."""
+    for e in epochs(run):
+        base = f"{R}/runs/{run}"
+        yield checkpoint_path(run, e)
+        yield f"{base}/losses/epoch{e:04d}.csv"
+        yield f"{base}/grids/epoch{e:04d}.png"
+        yield from (f"{base}/samples/epoch{e:04d}.{ext}" for ext in ("npz", "png"))
+        yield f"{base}/features/epoch{e:04d}.npz"
+        yield fid_path(run, e)
+
+
+def lost_files():
+    """Files of finished runs (their summary exists) that are gone: deleted by hand, or by
+    Snakemake after a job that re-made them failed. Snakemake does not re-make a missing file
+    whose results exist, so they become targets (and what was made from them follows); in a
+    complete workflow there are none, and the targets stay a handful of files."""
+    return [
+        path
+        for run in TRAINED
+        if os.path.exists(summary_path(run))
+        for path in run_files(run)
+        if not os.path.exists(path)
+    ]
 
 
 def all_targets():
-    """The tables across experiments and the analyses. Everything else (checkpoints, samples and
-    their grids, features, scores, per-experiment tables) is made on the way to them; a target
-    list of every file would make `snakemake -n` print lines of thousands of paths."""
+    """The tables across experiments, the analyses, and lost files. Everything else
+    (checkpoints, samples and their grids, features, scores, per-experiment tables) is made on
+    the way; a target list of every file would make `snakemake -n` print lines of thousands of
+    paths."""
     return [
         f"{R}/tables/fid_by_epoch.csv",
         f"{R}/tables/fid_summary.csv",
         f"{R}/tables/code_versions.csv",
         f"{R}/plots/fid_vs_epoch.png",
         *analysis_targets(),
+        *lost_files(),
     ]
 
 

@@ -5,30 +5,35 @@
 
 rule manifest:
     output:
-        manifest=f"{R}/manifest.json",
+        manifest=f"{R}/manifests/{{exp}}.json",
     params:
-        # a digest of what the tables need of each run (experiment, grid point, settings,
-        # trained_as): the file is re-written when it changes, and params stay one line
-        digest=MANIFEST_DIGEST,
+        # a digest of what the experiment's table needs of each run (grid point, seed, settings,
+        # trained_as): the file is made again when it changes, and params stay one line
+        digest=lambda w: settings_hash(MANIFESTS[w.exp], 16),
+    log:
+        f"{R}/logs/manifest/{{exp}}.log",
     localrule: True
     run:
-        write_json(output.manifest, MANIFEST)
+        write_logged(output.manifest, MANIFESTS[wildcards.exp], log)
 
 
+# In the workflow's own process (`run:`): reading a few small files is faster than starting a job.
 rule run_summary:
     input:
         scores=lambda w: [fid_path(w.run, e) for e in epochs(w.run)],
         losses=lambda w: f"{R}/runs/{w.run}/losses/epoch{max(epochs(w.run)):04d}.csv",
     output:
         summary=f"{R}/runs/{{run}}/summary.json",
+    log:
+        f"{R}/logs/run_summary/{{run}}.log",
     localrule: True
     run:
-        write_json(output.summary, run_summary(wildcards.run, input.scores, input.losses))
+        write_logged(output.summary, run_summary(wildcards.run, input.scores, input.losses), log)
 
 
 rule experiment_tables:
     input:
-        manifest=rules.manifest.output.manifest,
+        manifest=f"{R}/manifests/{{exp}}.json",
         summaries=lambda w: summaries_of(w.exp),
     output:
         table=report(
@@ -58,7 +63,6 @@ rule experiment_tables:
 
 rule aggregate:
     input:
-        manifest=rules.manifest.output.manifest,
         experiments=expand(f"{R}/tables/experiments/{{exp}}.by_epoch.csv", exp=EXPERIMENTS),
     output:
         by_epoch=report(

@@ -1,7 +1,6 @@
 """Rule aggregate: the FID tables across experiments (per run and epoch, per run, code versions)
 and the FID plot, from the per-experiment rows of rule experiment_tables."""
 
-import json
 import sys
 from pathlib import Path
 
@@ -17,11 +16,9 @@ from ganrepro.plots import fid_vs_epoch  # noqa: E402
 TEXT = ["git", "fid_warnings", "code_version", "grid"]
 
 
-def main(*, manifest, experiments, by_epoch, summary, code_versions, fid_plot, log=None):
-    """``experiments``: each experiment's FID rows (its ``.by_epoch.csv``), in the order of the
-    manifest's experiments (rule manifest)."""
+def main(*, experiments, by_epoch, summary, code_versions, fid_plot, log=None):
+    """``experiments``: each experiment's FID rows (its ``.by_epoch.csv``), in config order."""
     with open_log(log) as logf:
-        names = json.loads(Path(manifest).read_text())["experiments"]
         parts = [pd.read_csv(p, dtype={c: str for c in TEXT}) for p in experiments]
         rows = pd.concat(parts, ignore_index=True).sort_values(["experiment", "run", "epoch"])
         rows[TEXT] = rows[TEXT].fillna("")
@@ -30,7 +27,7 @@ def main(*, manifest, experiments, by_epoch, summary, code_versions, fid_plot, l
         write_csv(per_run, summary)
         write_csv(tables.code_versions(rows), code_versions)
         fid_vs_epoch(rows, fid_plot)
-        print(f"{len(rows)} scores of {len(per_run)} runs in {len(names)} experiments", file=logf)
+        print(f"{len(rows)} scores of {len(per_run)} runs in {len(parts)} experiments", file=logf)
 
 
 if "snakemake" in globals():

@@ -11,9 +11,11 @@ from ganrepro.analysis import KINDS, analysis_table, load_record  # noqa: E402
 from ganrepro.io import open_log, write_csv  # noqa: E402
 
 
-def main(*, kid, inception_score, diversity, memorisation, inversion, runs, table, log=None):
+def main(
+    *, kid, inception_score, diversity, memorisation, inversion, runs, table, figures=(), log=None
+):
     """Each of kid ... inversion: that metric's JSON per run; runs: [{"run", "experiment",
-    "epoch"}] in the same order."""
+    "epoch"}] in the same order. ``figures`` (the figure-only analyses) are not read."""
     inputs = dict(
         kid=kid,
         inception_score=inception_score,

@@ -14,15 +14,11 @@ from ganrepro.plots import loss_curves  # noqa: E402
 
 
 def main(*, manifest, summaries, table, by_epoch, loss_plot, experiment, log=None):
-    """``manifest``: every run of the config (rule manifest); ``summaries``: the summaries of the
-    runs this experiment's runs were trained as (an identical run of another experiment is
-    trained once and listed in both)."""
+    """``manifest``: this experiment's runs (rule manifest); ``summaries``: the summaries of the
+    runs they were trained as (an identical run of another experiment is trained once and
+    listed in both)."""
     with open_log(log) as logf:
-        runs = {
-            name: r
-            for name, r in json.loads(Path(manifest).read_text())["runs"].items()
-            if r["experiment"] == experiment
-        }
+        runs = json.loads(Path(manifest).read_text())["runs"]
         scores, losses = tables.load_summaries(summaries)
         trained_as = {name: r["trained_as"] for name, r in runs.items()}
         rows = tables.fid_by_epoch(scores, runs, trained_as)

@@ -42,6 +42,8 @@ def main(
                 "dataset": dataset["name"],
                 "source": dataset["source"],
                 "root": dataset.get("root"),
+                "image_size": dataset.get("image_size"),
+                "split_images": dataset.get("images"),  # null: the whole split
                 "split": reference_split,
                 "n_images": n_ref,
                 "statistics": str(reference),

@@ -50,10 +50,10 @@ def test_new_techniques_are_off_by_default(data, tmp_path):
 @pytest.mark.parametrize(
     "bad, match",
     [
-        (dict(d_batches="mixed"), "d_batches must be one of separate, joint"),
+        (dict(d_batches="mixed"), r"d_batches: 'mixed' is not one of \['separate', 'joint'\]"),
         (dict(replay_size=8, batch_size=16), "replay_size 8 is smaller than batch_size 16"),
         (dict(replay_fraction=1.5, replay_size=32), "replay_fraction"),
-        (dict(soft_labels=0.7), "soft_labels must be in"),
+        (dict(soft_labels=0.7), "soft_labels: 0.7 is greater than the maximum of 0.5"),
     ],
 )
 def test_bad_technique_settings_are_rejected(bad, match):

@@ -89,7 +89,9 @@ def test_dry_run_of_the_quick_config_prints_no_wall(tmp_path):
     """Small params and a few inputs per job: no line of `snakemake -n` (params, inputs,
     reasons) is a wall of thousands of characters."""
     config = tmp_path / "quick.yaml"
-    config.write_text(yaml.safe_dump(local_config(tmp_path / "results")))
+    cfg = local_config(tmp_path / "results")
+    cfg["results"] = "results"  # as shipped: relative to the working directory
+    config.write_text(yaml.safe_dump(cfg))
     out = snakemake(tmp_path, config, "-n").stdout
     assert "Job stats" in out
     longest = max(out.splitlines(), key=len)
@@ -119,7 +121,9 @@ def quick_run(tmp_path_factory):
         pytest.skip(f"offline CIFAR-10 copy not found at {SHARED / 'data' / 'cifar10-jpeg'}")
     work = tmp_path_factory.mktemp("quick")
     config = work / "config.yaml"
-    config.write_text(yaml.safe_dump(local_config(work / "results")))
+    cfg = local_config(work / "results")
+    cfg["results"] = "results"  # relative to the working directory, as shipped
+    config.write_text(yaml.safe_dump(cfg))
     snakemake(work, config, "--cores", "2")
     return work, config
 

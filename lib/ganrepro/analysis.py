@@ -49,8 +49,9 @@ def same_weights(*features: dict[str, Any], names: Iterable[str]) -> str:
     shas = {name: f["weights_sha256"] for name, f in zip(names, features, strict=True)}
     if len(set(shas.values())) != 1:
         raise ValueError(
-            f"features computed with different Inception weights: {shas}; delete the stale "
-            "feature files so the workflow recomputes them with the current weights"
+            f"features computed with different Inception weights: {shas}; make the stale ones "
+            "again with the current weights: snakemake --cores N --forcerun <file> (plus your "
+            "usual options) for each file made with other weights"
         )
     return next(iter(shas.values()))
 

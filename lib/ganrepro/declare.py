@@ -103,7 +103,7 @@ def check_value(key: str, decl: Option, value: Any) -> Any:
     plain = list(value) if isinstance(value, tuple) else value  # JSON's arrays are lists
     err = jsonschema.exceptions.best_match(_validator(decl, decl.allowed()).iter_errors(plain))
     if err is not None:
-        raise ValueError(f"{key}: {err.message}")
+        raise ValueError(f"{key}: {err.message} ({decl.help})")
     return decl.coerce(value)
 
 

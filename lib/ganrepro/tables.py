@@ -66,9 +66,7 @@ def code_versions(by_epoch: pd.DataFrame) -> pd.DataFrame:
                 "git": "; ".join(sorted({c for gits in g.git for c in gits.split("; ") if c})),
             }
         )
-    return pd.DataFrame(
-        rows, columns=["experiment", "mixed", "code_versions", "versions", "git"]
-    )
+    return pd.DataFrame(rows, columns=["experiment", "mixed", "code_versions", "versions", "git"])
 
 
 def fid_by_epoch(
