@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "lib"))
+sys.path[:0] = [str(REPO / "lib"), str(REPO / "tests")]  # the package; the workflow_cli helper
 SHARED = REPO.parent / "shared"
 CIFAR = SHARED / "data" / "cifar10-jpeg"
 WEIGHTS = SHARED / "weights" / "pt_inception-2015-12-05-6726825d.pth"

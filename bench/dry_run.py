@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import yaml
 from common import REPO
+from workflow_cli import snakemake_command
 
 
 def config(results: Path, runs: int) -> dict:
@@ -30,20 +30,7 @@ def config(results: Path, runs: int) -> dict:
 
 
 def snakemake(work: Path, *args: str) -> tuple[float, str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(work),
-        "--configfile",
-        str(work / "config.yaml"),
-        "--cores",
-        "1",
-        *args,
-    ]
+    cmd = snakemake_command(work, work / "config.yaml", "--cores", "1", *args)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return time.perf_counter() - t0, proc.stdout + proc.stderr

@@ -10,7 +10,6 @@ import base64
 import io
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -45,6 +44,7 @@ from ganrepro.metrics.inception_score import inception_score  # noqa: E402
 from ganrepro.metrics.kid import kernel_inception_distance  # noqa: E402
 from ganrepro.noise import fixed_noise  # noqa: E402
 from ganrepro.train import Trainer, TrainSettings  # noqa: E402
+from workflow_cli import snakemake  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 WEIGHTS = SHARED / "weights" / "pt_inception-2015-12-05-6726825d.pth"
@@ -468,19 +468,7 @@ def _dry_run(tmp_path, edit):
     }
     edit(cfg)
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(tmp_path),
-        "--configfile",
-        str(tmp_path / "c.yaml"),
-        "-n",
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True)
+    return snakemake(tmp_path, tmp_path / "c.yaml", "-n", check=False)
 
 
 def test_dry_run_wires_reference_split_and_sizes_into_fid_and_analyses(tmp_path):

@@ -31,7 +31,7 @@ import fid as fid_script  # noqa: E402
 import reference_statistics  # noqa: E402
 import sample  # noqa: E402
 import train as train_script  # noqa: E402
-from workflow_cli import local_config, snakemake  # noqa: E402
+from workflow_cli import local_config, snakemake, snakemake_command  # noqa: E402
 
 SETTINGS = dict(
     model="dcgan", loss="bce", latent_dim=8, width=8, batch_size=16, epochs=2, eval_epochs=[1, 2]
@@ -342,19 +342,7 @@ def test_kill_9_mid_training_then_rerun_gives_identical_weights_and_fid(tmp_path
         runs[name] = work
     # the interrupted one: SIGKILL to snakemake and its job once training is half-way
     work = runs["killed"]
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(work),
-        "--configfile",
-        str(work / "c.yaml"),
-        "--cores",
-        "1",
-    ]
+    cmd = snakemake_command(work, work / "c.yaml", "--cores", "1")
     proc = subprocess.Popen(
         cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

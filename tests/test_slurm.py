@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from workflow_cli import snakemake_command
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -155,12 +156,7 @@ def slurm_run(cluster, tmp_path_factory):
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{cluster.get('PATH', '')}",
         "PYTHONUNBUFFERED": "1",
     }
-    cmd = [
-        sys.executable, "-m", "snakemake",
-        "-s", str(REPO / "Snakefile"),
-        "--directory", str(work),
-        "--configfile", str(config),
-    ]  # fmt: skip
+    cmd = snakemake_command(work, config)
     for profile in PROFILES:
         cmd += ["--profile", str(profile)]
     started = time.monotonic()
@@ -251,11 +247,7 @@ def test_fid_scored_and_report_built(slurm_run):
     assert 0 < score["fid"] < 1000 and score["protocol"]["n_generated"] == 50
 
     report = work / "report.html"
-    cmd = [
-        sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"),
-        "--directory", str(work), "--configfile", str(slurm_run["config"]),
-        "--report", str(report),
-    ]  # fmt: skip
+    cmd = snakemake_command(work, slurm_run["config"], "--report", str(report))
     proc = subprocess.run(cmd, cwd=work, env=slurm_run["env"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     html = report.read_text(errors="replace")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,3 +63,15 @@ def local_config(results: Path) -> dict:
 def write_config(path: Path, cfg: dict) -> Path:
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     return path
+
+
+def planned_jobs(out: str) -> list[tuple[str, dict[str, str]]]:
+    """(rule, wildcards) of each job that `snakemake -n` prints, block by block."""
+    jobs = []
+    for block in re.split(r"\n\s*\n", out):
+        rule = re.search(r"^(?:local)?rule (\w+):$", block, re.M)
+        if rule:
+            found = re.search(r"^\s+wildcards: (.*)$", block, re.M)
+            pairs = found.group(1).split(", ") if found else []
+            jobs.append((rule.group(1), dict(p.split("=", 1) for p in pairs)))
+    return jobs

@@ -201,8 +201,8 @@ def fid_protocol(
     """The facts needed to compare one FID with another, stored beside every score.
 
     Two FIDs differ for reasons other than the model (weights, implementation, sample counts,
-    reference split), so each number is written together with these, and the report can refuse to
-    put incomparable numbers in one column.
+    reference split), so each number is written together with these: every table row carries
+    them, and a seeds' mean row says "mixed" where its seeds' protocols differ.
     """
     weights_path = Path(weights_path)
     warnings = []
