@@ -97,3 +97,30 @@ def test_a_run_shared_with_another_experiment_shows_in_both(tmp_path):
     assert set(shared.experiment) == {"b"} and set(shared.trained_as) == {"a-s0"}
     assert set(by_epoch[by_epoch.run == "a-s1"].trained_as) == {"a-s1"}
     assert experiment_table(run_summary(by_epoch), "b").run.tolist() == ["b-s0"]
+
+
+def _code(version: str, git: str = "abc1234") -> list[dict]:
+    return [{"stage": "train", "version": version, "modules": {}, "git": git}]
+
+
+def test_rows_made_by_different_code_are_flagged(tmp_path):
+    """Every row carries a hash over the code of every stage behind it; an experiment whose rows
+    came from different code says so (code_versions: mixed), and so does its seeds' mean row."""
+    from ganrepro.tables import code_versions
+
+    paths = write_scores(tmp_path)
+    for p in paths:  # seed 1 trained after a code edit
+        score = json.loads(p.read_text())
+        score["code"] = _code("new" if score["run"] == "a-s1" else "old")
+        p.write_text(json.dumps(score))
+    table = fid_by_epoch(load_scores(paths), RUNS)
+    assert table.groupby("run").code_version.nunique().eq(1).all()
+    assert table.code_version.nunique() == 2
+    flags = code_versions(table).set_index("experiment")
+    assert bool(flags.loc["a", "mixed"]) and flags.loc["a", "code_versions"] == 2
+    assert flags.loc["a", "git"] == "abc1234"
+    mean_row = experiment_table(run_summary(table), "a").iloc[-1]
+    assert mean_row.seed.startswith("mean") and mean_row.code_version.startswith("mixed: ")
+    # one code version: not flagged
+    same = table.assign(code_version=table.code_version.iloc[0])
+    assert not code_versions(same).mixed.any()

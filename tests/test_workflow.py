@@ -296,6 +296,7 @@ def test_code_edits_rerun_nothing_until_the_readme_command_asks(quick_run, tmp_p
 
     work, config = quick_run
     repo = tmp_path / "repo"  # a copy of the code to edit, run on the quick run's results
+    repo.mkdir()
     for part in ("Snakefile", "rules", "scripts", "lib", "schemas", "report", "profiles", "envs"):
         src = REPO / part
         (shutil.copytree if src.is_dir() else shutil.copy)(src, repo / part)
