@@ -7,9 +7,10 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-# config.yaml unless --configfile names another full config (Snakemake would otherwise merge
-# the two, and configs/quick.yaml would inherit the full experiments).
-if not workflow.config_settings.configfiles:
+# config.yaml unless --configfile names another full config (one with experiments: Snakemake
+# would otherwise merge the two, and configs/quick.yaml would inherit the full experiments).
+# An overlay alone (configs/offline.yaml) is laid over config.yaml.
+if "experiments" not in config:
 
     configfile: "config.yaml"
 

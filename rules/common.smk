@@ -14,6 +14,7 @@ from ganrepro.experiments import (
     trained_as,
 )
 from ganrepro.io import write_json
+from ganrepro.references import our_protocol
 from ganrepro.summaries import run_summary
 
 # The schema file's settings part is generated from the declarations (lib/ganrepro/settings.py).
@@ -25,6 +26,9 @@ try:
     RUNS = expand_runs(config)
 except ValueError as err:
     raise ValueError(f"config: {err}") from None
+
+# The config files this workflow was started with, for the report's front page.
+config["configfiles"] = [str(f) for f in workflow.config_settings.configfiles] or ["config.yaml"]
 
 # A run identical to one of another experiment (same settings, seed, dataset) reads that run's
 # files: jobs exist for TRAINED runs only, and the tables list every run of every experiment.
@@ -106,6 +110,13 @@ def summary_path(run):
     return f"{R}/runs/{run}/summary.json"
 
 
+def has_ablation(exp):
+    """An experiment with more than one setting (grid points or variants) gets an ablation
+    figure (heatmap or bars)."""
+    e = config["experiments"][exp]
+    return bool(e.get("variants") or e.get("grid"))
+
+
 def summaries_of(exp):
     """The summaries an experiment's table reads: of the runs its runs were trained as."""
     names = [TRAINED_AS[n] for n, r in RUNS.items() if r.experiment == exp]
@@ -115,9 +126,26 @@ def summaries_of(exp):
 # What an experiment's table needs to know of each of its runs, in a file (made by the manifest
 # job) rather than in params: a job's params are printed by `snakemake -n` when they change and
 # listed in the report. One per experiment: editing one experiment re-makes its table only.
+def _protocol(run):
+    """Our protocol for a run, in the vocabulary of the reference entries."""
+    dataset = config["datasets"][run.dataset]
+    return our_protocol(
+        dataset, REF_SPLIT, FID.get("reference_images"), FID["generated_images"], run.settings
+    )
+
+
+def _ordered_keys(exp):
+    """The experiment's variants and grid keys in config order (labels and figures use it)."""
+    e = config["experiments"][exp]
+    return {"variants": list(e.get("variants") or {}), "grid_keys": list(e.get("grid") or {})}
+
+
 MANIFESTS = {
     exp: {
         "experiment": exp,
+        "description": config["experiments"][exp].get("description", ""),
+        "reference": config["experiments"][exp].get("reference", []),
+        **_ordered_keys(exp),
         "runs": {
             name: {
                 "experiment": r.experiment,
@@ -127,6 +155,7 @@ MANIFESTS = {
                 "dataset": r.dataset,
                 "settings": r.settings,
                 "identity_settings": r.identity_settings,
+                "protocol": _protocol(r),
             }
             for name, r in RUNS.items()
             if r.experiment == exp

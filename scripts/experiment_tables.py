@@ -1,5 +1,6 @@
-"""Rule experiment_tables: one experiment's FID rows (per run and epoch), its table (a row per
-run, then mean ± std over seeds per grid point) and its loss curves, from the run summaries."""
+"""Rule experiment_tables: one experiment's FID rows (per run and epoch), its tables (per run;
+and beside the references' numbers, as CSV and as a page for the report), its figures (FID vs
+epoch by setting, the ablation, the loss curves), from the run summaries."""
 
 import json
 import sys
@@ -8,24 +9,87 @@ from pathlib import Path
 if "snakemake" in globals():
     sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
-from ganrepro import tables  # noqa: E402
-from ganrepro.io import open_log, write_csv  # noqa: E402
-from ganrepro.plots import loss_curves  # noqa: E402
+from ganrepro import plots, tables  # noqa: E402
+from ganrepro.images import save_message_image  # noqa: E402
+from ganrepro.io import atomic_path, open_log, write_csv  # noqa: E402
+from ganrepro.references import (  # noqa: E402
+    belongs_to,
+    comparison_html,
+    comparison_table,
+    figure_references,
+)
 
 
-def main(*, manifest, summaries, table, by_epoch, loss_plot, experiment, log=None):
-    """``manifest``: this experiment's runs (rule manifest); ``summaries``: the summaries of the
-    runs they were trained as (an identical run of another experiment is trained once and
-    listed in both)."""
+def main(
+    *,
+    manifest,
+    summaries,
+    table,
+    by_epoch,
+    loss_plot,
+    comparison,
+    comparison_html_page,
+    fid_plot,
+    ablation_plot,
+    experiment,
+    log=None,
+):
+    """``manifest``: this experiment's runs and reference values (rule manifest);
+    ``summaries``: the summaries of the runs they were trained as (an identical run of another
+    experiment is trained once and listed in both)."""
     with open_log(log) as logf:
-        runs = json.loads(Path(manifest).read_text())["runs"]
+        m = json.loads(Path(manifest).read_text())
+        runs, references = m["runs"], m["reference"]
+        order = [*(["variant"] if m["variants"] else []), *m["grid_keys"]]
         scores, losses = tables.load_summaries(summaries)
         trained_as = {name: r["trained_as"] for name, r in runs.items()}
         rows = tables.fid_by_epoch(scores, runs, trained_as)
+        summary = tables.run_summary(rows)
         write_csv(rows, by_epoch)
-        write_csv(tables.experiment_table(tables.run_summary(rows), experiment), table)
-        loss_curves({name: losses[trained_as[name]] for name in runs}, loss_plot, experiment)
-        print(f"{experiment}: {len(rows)} scores of {len(runs)} runs", file=logf)
+        write_csv(tables.experiment_table(summary, experiment), table)
+        protocols = {name: r["protocol"] for name, r in runs.items()}
+        compared = comparison_table(rows, runs, references, protocols)
+        # the figures draw the reference values of settings this experiment runs (the table
+        # lists the others as "not run")
+        drawn = [ref for ref in references if _runs_setting(ref, runs)]
+        write_csv(compared, comparison)
+        with atomic_path(comparison_html_page) as tmp:
+            tmp.write_text(comparison_html(compared, experiment, m["description"]))
+        title = f"{experiment}: FID vs epoch"
+        fig = plots.fid_vs_epoch_by_setting(
+            rows,
+            fid_plot,
+            title=title,
+            references=figure_references(drawn, final=False),
+            key_order=order,
+        )
+        kind = plots.plan_figures(order)
+        if kind == ["heatmap"]:
+            x, y = m["grid_keys"]
+            fig = plots.ablation_heatmap(summary, ablation_plot, x=x, y=y, title=experiment)
+        elif kind == ["bars"]:
+            fig = plots.ablation_bars(
+                summary,
+                ablation_plot,
+                by=order[0],
+                title=experiment,
+                references=figure_references(drawn, final=True),
+                key_order=order,
+            )
+        else:
+            save_message_image(f"{experiment}: one setting, no ablation", ablation_plot)
+        del fig
+        loss_curves = {name: losses[trained_as[name]] for name in runs}
+        plots.loss_curves(loss_curves, loss_plot, experiment)
+        print(
+            f"{experiment}: {len(rows)} scores of {len(runs)} runs, "
+            f"{len(references)} reference values",
+            file=logf,
+        )
+
+
+def _runs_setting(ref, runs):
+    return any(belongs_to(ref.get("setting", {}), r["grid"], r["settings"]) for r in runs.values())
 
 
 if "snakemake" in globals():

@@ -18,14 +18,30 @@ from ganrepro import settings as settings_module
 from ganrepro.declare import option, technique
 from ganrepro.experiments import expand_runs
 from ganrepro.settings import TrainSettings
+from workflow_cli import overlaid
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "run_names.yaml"
-CONFIGS = ["config.yaml", "configs/quick.yaml"]
+# config.yaml as shipped (downloads), and each with this machine's offline overlay, as the tests
+# and CI run them
+CONFIGS = [
+    "config.yaml",
+    "config.yaml + configs/offline.yaml",
+    "configs/quick.yaml + configs/offline.yaml",
+]
+
+
+def load(spec: str) -> dict:
+    """A config, with overlays laid over it left to right (as Snakemake merges --configfile)."""
+    first, *overlays = spec.split(" + ")
+    cfg = yaml.safe_load((ROOT / first).read_text())
+    for overlay in overlays:
+        cfg = overlaid(cfg, yaml.safe_load((ROOT / overlay).read_text()))
+    return cfg
 
 
 def run_names() -> dict[str, list[str]]:
-    return {c: list(expand_runs(yaml.safe_load((ROOT / c).read_text()))) for c in CONFIGS}
+    return {c: list(expand_runs(load(c))) for c in CONFIGS}
 
 
 def renamed(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
@@ -39,6 +55,9 @@ def renamed(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[s
         prefixes = {n.rsplit("-", 1)[0] for n in gone}
         lines += [f"{config}: (new) {n}" for p, n in came.items() if p not in prefixes]
     return lines
+
+
+QUICK = CONFIGS[-1]
 
 
 def golden() -> dict[str, list[str]]:
@@ -75,15 +94,11 @@ def test_changing_a_default_renames_the_runs_that_use_it_and_says_which(monkeypa
     class Changed(TrainSettings):
         beta2: float = option(0.99, "Adam's beta2", minimum=0, exclusive_maximum=1)
 
-    before = {n: r.settings["beta2"] for n, r in expand_runs(_quick()).items()}
+    before = {n: r.settings["beta2"] for n, r in expand_runs(load(QUICK)).items()}
     monkeypatch.setattr(settings_module, "TrainSettings", Changed)
     changes = renamed(golden(), run_names())
-    assert any(line.startswith("configs/quick.yaml: dcgan-s0-") for line in changes), changes
+    assert any(line.startswith(f"{QUICK}: dcgan-s0-") for line in changes), changes
     # renamed: exactly the runs that took beta2 from the default; kept: those that set their own
-    kept = set(golden()["configs/quick.yaml"]) & set(run_names()["configs/quick.yaml"])
+    kept = set(golden()[QUICK]) & set(run_names()[QUICK])
     assert kept == {n for n, beta2 in before.items() if beta2 != 0.999}
     assert kept, "quick.yaml has runs with their own beta2 (SAGAN's, WGAN-GP's 0.9)"
-
-
-def _quick() -> dict:
-    return yaml.safe_load((ROOT / "configs/quick.yaml").read_text())

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from workflow_cli import snakemake_command
+from workflow_cli import local_config, overlaid, snakemake_command
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -54,17 +54,13 @@ LOCAL_RULES = {"prepare_data", "fetch_weights", "all"}
 def reduced_config(results: Path) -> dict:
     """configs/quick.yaml cut down to one short dcgan run (absolute paths, as in
     test_workflow.local_config), to keep the cluster run to a few minutes."""
-    cfg = copy.deepcopy(QUICK)
-    cfg["results"] = str(results)
+    cfg = overlaid(local_config(results), {"experiments": {}})
+    cfg["experiments"] = copy.deepcopy(QUICK["experiments"])
+    cfg["analysis"] = copy.deepcopy(QUICK.get("analysis", {}))
     # one CPU per job: the reference statistics are computed beside the training on 2 cores
     cfg["threads"] = 1
-    data = cfg["datasets"]["cifar10"]
-    data.update(root=str(SHARED / "data" / "cifar10-jpeg"), train_images=500, test_images=100)
-    cfg["fid"].update(
-        weights=str(SHARED / "weights" / "pt_inception-2015-12-05-6726825d.pth"),
-        generated_images=50,
-        reference_images=100,
-    )
+    cfg["datasets"]["cifar10"].update(train_images=500, test_images=100)
+    cfg["fid"].update(generated_images=50, reference_images=100)
     cfg["experiments"] = {
         KEEP: {**cfg["experiments"][KEEP], "seeds": [0], "epochs": 1, "eval_epochs": [1]}
     }
@@ -77,10 +73,10 @@ def reduced_config(results: Path) -> dict:
 
 
 def test_reduced_config_keeps_one_short_dcgan_run():
-    from snakemake.utils import validate
+    from ganrepro.config_schema import config_schema, validate_config
 
     cfg = reduced_config(Path("/tmp/results"))
-    validate(copy.deepcopy(cfg), str(REPO / "schemas" / "config.schema.yaml"))
+    validate_config(copy.deepcopy(cfg), config_schema(REPO / "schemas" / "config.schema.yaml"))
     assert list(cfg["experiments"]) == [KEEP]
     exp = cfg["experiments"][KEEP]
     assert (exp["seeds"], exp["epochs"], exp["eval_epochs"]) == ([0], 1, [1])

@@ -57,8 +57,8 @@ def test_shipped_configs_are_valid_and_run_the_same_experiments():
     ("edit", "message"),
     [
         (
-            lambda c: c["experiments"]["lr_batch"]["grid"]["lr"].append(-1.0),
-            "experiments.lr_batch: lr: -1.0 is less than or equal to the minimum of 0",
+            lambda c: c["experiments"]["lr_batch_grid"]["grid"]["lr"].append(-1.0),
+            "experiments.lr_batch_grid: lr: -1.0 is less than or equal to the minimum of 0",
         ),
         (
             lambda c: c["experiments"]["dcgan"].update(model_options={"dropuot": 0.3}),
@@ -167,8 +167,19 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
     assert list(dcgan.seed) == ["0", "1", "mean ± std (2 seeds)"]
     finals = by_epoch[(by_epoch.experiment == "dcgan") & (by_epoch.epoch == 2)].fid
     assert dcgan.final_fid.iloc[2] == f"{finals.mean():.2f} ± {finals.std(ddof=1):.2f}"
-    lr_batch = pd.read_csv(results / "tables" / "experiments" / "lr_batch.csv")
-    assert {"lr", "batch_size"} <= set(lr_batch.columns) and len(lr_batch) == 4
+    grid = pd.read_csv(results / "tables" / "experiments" / "lr_batch_grid.csv")
+    assert {"lr", "batch_size"} <= set(grid.columns) and len(grid) == 2
+    # every experiment with reference values has its comparison, reference beside ours
+    for name, exp in QUICK["experiments"].items():
+        table = pd.read_csv(results / "tables" / "comparisons" / f"{name}.csv", dtype=str)
+        refs = exp.get("reference", [])
+        assert table.setting.notna().all()
+        if refs:
+            assert "protocol differs" in table and table.reference.notna().sum() == len(refs)
+            assert table["protocol differs"].str.contains("jpeg").any(), name
+    rows = pd.read_csv(results / "tables" / "comparisons" / "lr_batch.csv", dtype=str)
+    assert rows.setting.tolist() == list(QUICK["experiments"]["lr_batch"]["variants"])
+    assert rows.difference.notna().all()  # ours beside each of 003's four rows
 
     losses = pd.read_csv(next((results / "runs").glob("dcgan-s0-*")) / "losses" / "epoch0002.csv")
     assert len(losses) == 2 * (1000 // 50) and losses.d_loss.notna().all()
@@ -239,6 +250,10 @@ def test_report_builds_with_tables_plots_and_grids(quick_run):
     html = report.read_text(errors="replace")
     for name in ("fid_summary.csv", "fid_vs_epoch.png", "dcgan.png", "epoch0002.png"):
         assert name in html
+    for exp in QUICK["experiments"]:  # per experiment: comparison, FID vs epoch, ablation
+        for name in (f"{exp}.html", f"{exp}.fid_vs_epoch.png", f"{exp}.ablation.png"):
+            assert name in html, name
+    assert str(config) in html  # the front page names the config file it was built from
 
 
 @pytest.mark.slow

@@ -51,11 +51,28 @@ def snakemake(
     return proc
 
 
+OFFLINE = yaml.safe_load((REPO / "configs" / "offline.yaml").read_text())
+
+
+def overlaid(config: dict, overlay: dict) -> dict:
+    """``config`` with ``overlay`` laid over it, as Snakemake merges two --configfile."""
+    out = copy.deepcopy(config)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = overlaid(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
 def local_config(results: Path) -> dict:
-    """The quick config with absolute paths, so it runs from any working directory."""
-    cfg = copy.deepcopy(QUICK)
+    """The quick config with the offline overlay (configs/offline.yaml), in absolute paths, so
+    it runs from any working directory."""
+    cfg = overlaid(QUICK, OFFLINE)
     cfg["results"] = str(results)
-    cfg["datasets"]["cifar10"]["root"] = str(CIFAR10_JPEG)
+    for dataset in cfg["datasets"].values():
+        if dataset.get("source") == "image_folder":
+            dataset["root"] = str(CIFAR10_JPEG)
     cfg["fid"]["weights"] = str(FID_WEIGHTS)
     return cfg
 

@@ -23,7 +23,7 @@ from ganrepro import settings as settings_module
 from ganrepro.settings import TrainSettings, identity_settings
 
 # Keys of an experiment that are not training settings.
-EXPERIMENT_KEYS = ("description", "dataset", "seeds", "grid", "variants")
+EXPERIMENT_KEYS = ("description", "dataset", "seeds", "grid", "variants", "reference")
 # Short names for grid keys in run names.
 _ABBREV = {"batch_size": "bs", "latent_dim": "z", "width": "w", "lr_schedule": "sched"}
 

@@ -675,7 +675,10 @@ def _epoch_ticks(ax: plt.Axes, epochs: pd.Series) -> None:
     scored = sorted({int(e) for e in epochs.dropna()})
     span = (scored[-1] - scored[0]) if scored else 0
     gaps = np.diff(scored) if len(scored) > 1 else np.array([span or 1])
-    if 1 < len(scored) <= 12 and gaps.min() >= span / 25:
+    if len(scored) == 1:  # one scored epoch: a tick there, not fractions around it
+        ax.xaxis.set_major_locator(FixedLocator(scored))
+        ax.set_xlim(scored[0] - 1, scored[0] + 1)
+    elif len(scored) <= 12 and gaps.min() >= span / 25:
         ax.xaxis.set_major_locator(FixedLocator(scored))
     else:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))

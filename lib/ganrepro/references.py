@@ -113,7 +113,10 @@ def comparison_table(
     references = list(references)
     out = []
     used: set[int] = set()
-    for grid_json, g in rows.groupby("grid", sort=False):
+    # rows in the config's order of settings (as the reference lays its table out)
+    order = {json.dumps(r["grid"], sort_keys=True): i for i, r in enumerate(runs.values())}
+    groups = sorted(rows.groupby("grid", sort=False), key=lambda kv: order.get(kv[0], 1e9))
+    for grid_json, g in groups:
         grid = json.loads(grid_json)
         names = list(dict.fromkeys(g.run))
         settings = runs[names[0]]["settings"]
@@ -162,7 +165,10 @@ def comparison_table(
                 "source": _source(ref),
             }
         )
-    return pd.DataFrame(out).fillna("")
+    table = pd.DataFrame(out, dtype=object).fillna("")
+    first = ["setting", *[c for c in table.columns if c.startswith("setting.")], "seeds",
+             "final_fid", "best_fid", "metric", "reference", "ours", "difference"]  # fmt: skip
+    return table[[c for c in first if c in table] + [c for c in table if c not in first]]
 
 
 def describe(grid: Mapping[str, Any]) -> str:
@@ -208,7 +214,9 @@ def _metric_label(ref: Mapping[str, Any]) -> str:
 
 
 def _show_reference(ref: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k} {ref[k]}" if k != "value" else f"{ref[k]}" for k in VALUE_KEYS if k in ref)
+    return ", ".join(
+        f"{k} {ref[k]}" if k != "value" else f"{ref[k]}" for k in VALUE_KEYS if k in ref
+    )
 
 
 def _source(ref: Mapping[str, Any]) -> str:
@@ -242,3 +250,59 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return "?" if value is None else str(value)
+
+
+def figure_references(references: Iterable[Mapping[str, Any]], *, final: bool) -> list[dict]:
+    """Reference FIDs as the figures draw them: per-epoch values (``final=False``) and values
+    of the final or best checkpoint; statistics over epochs (mean/std/min) are left to the
+    tables."""
+    out = []
+    for ref in references:
+        if ref.get("metric", "FID") != "FID" or "value" not in ref:
+            continue
+        if final and ref.get("epoch") is not None:
+            continue
+        src = ref.get("source", {})
+        out.append(
+            {
+                "setting": dict(ref.get("setting", {})),
+                "epoch": ref.get("epoch"),
+                "value": float(ref["value"]),
+                "label": f"{src.get('document', 'reference')} ({ref.get('of', 'final')})"
+                if ref.get("epoch") is None
+                else str(src.get("document", "reference")),
+            }
+        )
+    return out
+
+
+_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: sans-serif; margin: 1em; }}
+table {{ border-collapse: collapse; font-size: 13px; }}
+th, td {{ border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }}
+th {{ background: #eee; }}
+td:nth-child(n) {{ max-width: 28em; }}
+p.note {{ color: #444; max-width: 60em; }}
+</style></head><body>
+<h2>{title}</h2>
+<p>{description}</p>
+{table}
+<p class="note">Ours: mean ± std over seeds. Difference: ours − reference, at the same point
+(the reference's epoch, its final or best checkpoint, or the same statistic over epochs).
+Protocol differs: each field where the reference's protocol is not ours.</p>
+</body></html>
+"""
+
+
+def comparison_html(table: pd.DataFrame, experiment: str, description: str = "") -> str:
+    """The comparison table as a page a person reads in the report."""
+    from html import escape
+
+    body = table.to_html(index=False, escape=True, na_rep="", border=0)
+    return _PAGE.format(
+        title=escape(f"{experiment}: ours beside the references"),
+        description=escape(description),
+        table=body,
+    )

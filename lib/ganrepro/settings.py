@@ -60,6 +60,12 @@ class TrainSettings:
     lr_floor: float = technique(
         0.0, "final lr of a schedule, as a fraction of the initial one", minimum=0, maximum=1
     )
+    lr_floor_g: float | None = technique(
+        None, "G's final lr as a fraction of its initial one (null: lr_floor)", minimum=0, maximum=1
+    )
+    lr_floor_d: float | None = technique(
+        None, "D's final lr as a fraction of its initial one (null: lr_floor)", minimum=0, maximum=1
+    )
     ema: float | None = technique(
         None,
         "decay of an exponential moving average of G, used for sampling (null: none)",

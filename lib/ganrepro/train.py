@@ -159,8 +159,8 @@ def model_config(settings: TrainSettings, data: ImageArrays) -> dict[str, Any]:
     )
 
 
-def _lr_lambda(settings: TrainSettings, total_steps: int):
-    floor = settings.lr_floor
+def _lr_lambda(settings: TrainSettings, total_steps: int, floor: float | None = None):
+    floor = settings.lr_floor if floor is None else floor
 
     def factor(step: int) -> float:
         t = min(step / max(total_steps, 1), 1.0)
@@ -221,9 +221,11 @@ class Trainer:
         self.opt_d = _optimizer(settings, self.D.parameters(), lr_d)
         total = settings.epochs * self.steps_per_epoch
         self.sched_g = torch.optim.lr_scheduler.LambdaLR(
-            self.opt_g, _lr_lambda(settings, total // settings.n_critic)
+            self.opt_g, _lr_lambda(settings, total // settings.n_critic, settings.lr_floor_g)
         )
-        self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, _lr_lambda(settings, total))
+        self.sched_d = torch.optim.lr_scheduler.LambdaLR(
+            self.opt_d, _lr_lambda(settings, total, settings.lr_floor_d)
+        )
         self.ema = EMA(self.G, settings.ema) if settings.ema else None
         self.noise = seeded(seed, 2, device=device)  # z, fake labels, smoothing, flips, penalty
         # Its own stream, so turning replay on leaves every other random draw where it was.
