@@ -34,7 +34,8 @@ def main(*, source, weights, log=None):
             except OSError as err:
                 raise RuntimeError(
                     f"cannot download the FID weights from {FID_WEIGHTS_URL}: {err}. "
-                    "Without internet, set fid.weights in the config to a local copy of that file."
+                    "Without internet, set fid.weights in the config to a local copy of that file "
+                    "(on this project's machines: --configfile <config> configs/offline.yaml)."
                 ) from err
         print(
             f"FID weights {weights} sha256 {sha256_file(weights)} (from {source or 'download'})",

@@ -57,11 +57,18 @@ if "snakemake" in globals():
 
     sm = snakemake  # noqa: F821
     dataset = sm.config["datasets"][sm.wildcards.dataset]
-    run_rule(
-        main,
-        sm,
-        # how the split is fetched, from the config at run time (not params: no re-run)
-        root=dataset.get("root", f"{sm.config['results']}/downloads/{sm.wildcards.dataset}"),
-        download=dataset.get("download", False),
-        url=dataset.get("url"),
-    )
+    name = sm.wildcards.dataset
+    try:
+        run_rule(
+            main,
+            sm,
+            # how the split is fetched, from the config at run time (not params: no re-run)
+            root=dataset.get("root", f"{sm.config['results']}/downloads/{name}"),
+            download=dataset.get("download", False),
+            url=dataset.get("url"),
+        )
+    except (FileNotFoundError, RuntimeError) as err:  # missing, or cannot be fetched
+        raise RuntimeError(
+            f"config key datasets.{name}: {err}. Offline, point datasets.{name} at a local copy "
+            "(on this project's machines: --configfile <config> configs/offline.yaml)."
+        ) from err
