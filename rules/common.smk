@@ -117,6 +117,16 @@ def has_ablation(exp):
     return bool(e.get("variants") or e.get("grid"))
 
 
+def final_grids_of(exp):
+    """The final sample grid of each of an experiment's runs (of the run it was trained as)."""
+    grids = [
+        f"{R}/runs/{TRAINED_AS[n]}/samples/epoch{max(epochs(n)):04d}.png"
+        for n, r in RUNS.items()
+        if r.experiment == exp
+    ]
+    return list(dict.fromkeys(grids))
+
+
 def summaries_of(exp):
     """The summaries an experiment's table reads: of the runs its runs were trained as."""
     names = [TRAINED_AS[n] for n, r in RUNS.items() if r.experiment == exp]
@@ -184,18 +194,37 @@ def run_files(run):
         yield fid_path(run, e)
 
 
+def experiment_files(exp):
+    """Every file an experiment's table job makes."""
+    yield f"{R}/tables/experiments/{exp}.csv"
+    yield f"{R}/plots/losses/{exp}.png"
+    yield from (f"{R}/tables/comparisons/{exp}.{ext}" for ext in ("csv", "html"))
+    yield from (
+        f"{R}/plots/experiments/{exp}.{kind}.png" for kind in ("fid_vs_epoch", "ablation", "samples")
+    )
+
+
 def lost_files():
-    """Files of finished runs (their summary exists) that are gone: deleted by hand, or by
-    Snakemake after a job that re-made them failed. Snakemake does not re-make a missing file
-    whose results exist, so they become targets (and what was made from them follows); in a
-    complete workflow there are none, and the targets stay a handful of files."""
-    return [
+    """Files of finished runs (their summary exists) and experiments (their rows exist) that are
+    gone: deleted by hand, removed by Snakemake after a job that re-made them failed, or new
+    outputs of a newer version of a rule. Snakemake does not re-make a missing file whose results
+    exist, so they become targets (and what was made from them follows); in a complete workflow
+    there are none, and the targets stay a handful of files."""
+    runs = [
         path
         for run in TRAINED
         if os.path.exists(summary_path(run))
         for path in run_files(run)
         if not os.path.exists(path)
     ]
+    experiments = [
+        path
+        for exp in EXPERIMENTS
+        if os.path.exists(f"{R}/tables/experiments/{exp}.by_epoch.csv")
+        for path in experiment_files(exp)
+        if not os.path.exists(path)
+    ]
+    return runs + experiments
 
 
 def all_targets():

@@ -35,6 +35,7 @@ rule experiment_tables:
     input:
         manifest=f"{R}/manifests/{{exp}}.json",
         summaries=lambda w: summaries_of(w.exp),
+        grids=lambda w: final_grids_of(w.exp),
     output:
         table=report(
             f"{R}/tables/experiments/{{exp}}.csv",
@@ -72,6 +73,13 @@ rule experiment_tables:
             category="Experiments",
             subcategory=lambda w: w.exp,
             labels=lambda w: {"experiment": w.exp, "item": "3 ablation"},
+        ),
+        samples=report(
+            f"{R}/plots/experiments/{{exp}}.samples.png",
+            caption="../report/experiment_samples.rst",
+            category="Experiments",
+            subcategory=lambda w: w.exp,
+            labels=lambda w: {"experiment": w.exp, "item": "6 samples of every run"},
         ),
     params:
         experiment=lambda w: w.exp,

@@ -24,6 +24,7 @@ def main(
     *,
     manifest,
     summaries,
+    grids,
     table,
     by_epoch,
     loss_plot,
@@ -31,6 +32,7 @@ def main(
     comparison_html_page,
     fid_plot,
     ablation_plot,
+    samples,
     experiment,
     log=None,
 ):
@@ -79,6 +81,13 @@ def main(
         else:
             save_message_image(f"{experiment}: one setting, no ablation", ablation_plot)
         del fig
+        by_run = {Path(g).parents[1].name: g for g in grids}  # runs/<run>/samples/epochN.png
+        sheet = [
+            (f"{plots.describe_setting(r['grid'], order) or experiment}, seed {r['seed']}",
+             by_run[trained_as[name]])
+            for name, r in runs.items()
+        ]  # fmt: skip
+        plots.sample_sheet(sheet, samples, title=f"{experiment}: samples of the final checkpoints")
         loss_curves = {name: losses[trained_as[name]] for name in runs}
         plots.loss_curves(loss_curves, loss_plot, experiment)
         print(

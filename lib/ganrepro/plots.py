@@ -737,3 +737,26 @@ def _legend(fig: plt.Figure, ax: plt.Axes, handles: list[Any]) -> None:
     fig.legend(handles=handles, fontsize=8, loc="outside lower center", ncols=ncols, frameon=False)
     w, h = fig.get_size_inches()
     fig.set_size_inches(w, h + 0.2 * rows + 0.1)
+
+
+def sample_sheet(
+    grids: Sequence[tuple[str, str | Path]], path: str | Path, *, title: str, columns: int = 4
+) -> plt.Figure:
+    """An experiment's sample grids side by side (one per run, its final checkpoint), each
+    titled with its setting and seed, so the report shows every run's images in one place
+    (also those of runs trained once for two experiments)."""
+    from PIL import Image
+
+    n = max(len(grids), 1)
+    cols = min(columns, n)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.5 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, (label, grid) in zip(axes.flat, grids, strict=False):
+        with Image.open(grid) as image:
+            ax.imshow(np.asarray(image.convert("RGB")))
+        ax.set_title(label, fontsize=8)
+    fig.suptitle(title)
+    save_figure(fig, path)
+    return fig
