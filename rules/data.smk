@@ -14,6 +14,10 @@ rule prepare_data:
         # what defines the split (its path's key is a hash of the same); how it is fetched
         # (download, url) is read from the config by the script, so it triggers no re-run
         definition=lambda w: split_definition_checked(w),
+    resources:
+        # one at a time (profiles/default caps `download` at 1): two splits or datasets that
+        # download into one root would otherwise write the same archive at once
+        download=1,
     log:
         f"{R}/logs/prepare_data/{{dataset}}-{{split}}-{{key}}.log",
     conda:
