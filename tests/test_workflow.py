@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 from ganrepro.config_schema import config_schema, validate_config
+from ganrepro.experiments import expand_runs, trained_as
 from workflow_cli import QUICK, REPO, SHARED, local_config, planned_jobs, snakemake
 
 SCHEMA = config_schema(REPO / "schemas" / "config.schema.yaml")
@@ -115,6 +116,18 @@ def expected_runs_and_rows(cfg: dict) -> tuple[dict, dict]:
     return runs, rows
 
 
+def trained_runs(cfg: dict) -> set[str]:
+    """The runs of a config that have jobs (a run identical to one of another experiment has
+    none: it reads that run's files)."""
+    runs = expand_runs(cfg)
+    shared = trained_as(runs)
+    return {name for name in runs if shared[name] == name}
+
+
+def RUNS_OF(cfg: dict) -> dict[str, str]:  # noqa: N802 - reads as a table
+    return {name: r.experiment for name, r in expand_runs(cfg).items()}
+
+
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     if not (SHARED / "data" / "cifar10-jpeg").is_dir():
@@ -153,7 +166,7 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
         assert score["protocol"]["frechet"] == QUICK["fid"]["frechet"]
         backends = score["protocol"]["features_backend"]
         assert backends["generated"] == backends["reference"]
-    assert (by_epoch.reference == "cifar10:test[200]").all()
+    assert set(by_epoch.reference) == {"cifar10:test[200]", "cifar10_64:test[200]"}
     # a run identical to one of another experiment is trained and scored once, listed in both
     shared = by_epoch[by_epoch.run != by_epoch.trained_as]
     assert len(shared) and set(shared.trained_as).isdisjoint(shared.run)
@@ -217,12 +230,19 @@ def test_editing_one_experiments_lr_reruns_only_its_jobs(quick_run):
     assert max(map(len, out.splitlines())) <= 1000
     jobs = [(rule, w["run"]) for rule, w in planned_jobs(out) if "run" in w]
     assert jobs, out
-    assert {run.split("-")[0] for _, run in jobs} == {"dcgan"}
+    # exactly the runs that are new: dcgan's two seeds, and a run of another experiment that was
+    # trained as dcgan's seed 0 (same settings) and is now a run of its own (dcgan_000)
+    new = trained_runs(cfg) - trained_runs(yaml.safe_load(config.read_text()))
+    assert {run for _, run in jobs} == new and {r.split("-")[0] for r in new} <= {
+        "dcgan",
+        "dcgan_000",
+    }
     counts = pd.Series([rule for rule, _ in jobs]).value_counts().to_dict()
-    # 2 seeds x 2 epochs; the analyses of dcgan's first run (config `analysis:`) follow it
-    per_checkpoint = {"train": 4, "sample": 4, "sample_features": 4, "fid": 4}
+    # a job per new run and checkpoint; the analyses of dcgan's first run follow it
+    n = sum(len(expand_runs(cfg)[r].settings["eval_epochs"]) for r in new)
+    per_checkpoint = {"train": n, "sample": n, "sample_features": n, "fid": n}
     assert {r: n for r, n in counts.items() if r in per_checkpoint} == per_checkpoint
-    assert counts.get("run_summary") == 2  # the two edited runs' summaries, no other
+    assert counts.get("run_summary") == len(new)  # the new runs' summaries, no other
     analyses = set(counts) - set(per_checkpoint) - {"run_summary"}
     assert analyses <= {
         "kid",
@@ -236,7 +256,7 @@ def test_editing_one_experiments_lr_reruns_only_its_jobs(quick_run):
     assert re.search(r"^rule aggregate:", out, re.M)
     # only the edited experiment's table is made again
     tables = [w["exp"] for rule, w in planned_jobs(out) if rule == "experiment_tables"]
-    assert tables == ["dcgan"]
+    assert sorted(tables) == sorted({RUNS_OF(cfg)[r] for r in new})
     assert not re.search(
         r"^(local)?rule (prepare_data|fetch_weights|reference_features):", out, re.M
     )
@@ -319,11 +339,11 @@ def test_code_edits_rerun_nothing_until_the_readme_command_asks(quick_run, tmp_p
     def plan(*args):
         return snakemake(work, config, "-n", *args, snakefile=repo / "Snakefile").stdout
 
-    def changed():
-        cmd = [sys.executable, "-m", "ganrepro.provenance", str(work / "results")]
+    def changed():  # as the README runs it: from the working directory, on `results`
+        cmd = [sys.executable, "-m", "ganrepro.provenance", "results"]
         env = {**os.environ, "PYTHONPATH": str(repo / "lib")}
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
-        return out.split()
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env, cwd=work)
+        return proc.stdout.split()
 
     train = repo / "lib" / "ganrepro" / "train.py"
     train.write_text(train.read_text().replace("# -- the loop --", "# -- the loop (edited) --"))
@@ -333,7 +353,7 @@ def test_code_edits_rerun_nothing_until_the_readme_command_asks(quick_run, tmp_p
     gen = repo / "lib" / "ganrepro" / "generate.py"
     gen.write_text(gen.read_text().replace("batch_size: int = 500", "batch_size: int = 250"))
     stale = changed()
-    samples = sorted(str(p) for p in (work / "results").glob("runs/*/samples/*.npz"))
+    samples = sorted(str(p.relative_to(work)) for p in work.glob("results/runs/*/samples/*.npz"))
     assert sorted(p for p in stale if "/samples/" in p) == samples
     assert not [p for p in stale if "/checkpoints/" in p or "/features/" in p]
     jobs = pd.Series([rule for rule, _ in planned_jobs(plan("--forcerun", *stale))])
