@@ -156,6 +156,8 @@ MANIFESTS = {
         "description": config["experiments"][exp].get("description", ""),
         "reference": config["experiments"][exp].get("reference", []),
         **_ordered_keys(exp),
+        # config order (the file's keys are sorted): tables list settings in this order
+        "run_order": [name for name, r in RUNS.items() if r.experiment == exp],
         "runs": {
             name: {
                 "experiment": r.experiment,

@@ -41,7 +41,8 @@ def main(
     experiment is trained once and listed in both)."""
     with open_log(log) as logf:
         m = json.loads(Path(manifest).read_text())
-        runs, references = m["runs"], m["reference"]
+        runs = {name: m["runs"][name] for name in m["run_order"]}  # config order
+        references = m["reference"]
         order = [*(["variant"] if m["variants"] else []), *m["grid_keys"]]
         scores, losses = tables.load_summaries(summaries)
         trained_as = {name: r["trained_as"] for name, r in runs.items()}

@@ -92,7 +92,7 @@ def test_dry_run_of_the_quick_config_prints_no_wall(tmp_path):
     config = tmp_path / "quick.yaml"
     cfg = local_config(tmp_path / "results")
     cfg["results"] = "results"  # as shipped: relative to the working directory
-    config.write_text(yaml.safe_dump(cfg))
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))  # keep the config's order
     out = snakemake(tmp_path, config, "-n").stdout
     assert "Job stats" in out
     longest = max(out.splitlines(), key=len)
@@ -136,7 +136,7 @@ def quick_run(tmp_path_factory):
     config = work / "config.yaml"
     cfg = local_config(work / "results")
     cfg["results"] = "results"  # relative to the working directory, as shipped
-    config.write_text(yaml.safe_dump(cfg))
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))  # keep the config's order
     snakemake(work, config, "--cores", "2")
     return work, config
 
