@@ -128,6 +128,9 @@ def test_comparison_puts_ours_beside_the_reference_at_the_same_point():
     assert b_epoch1.metric == "FID at epoch 1" and b_epoch1.ours == "86.50"  # (85 + 88) / 2
     assert b_epoch1.difference == "-13.50"
     assert t[t.setting == "b"].final_fid.iloc[0] == "50.00"  # the diverged seed is not averaged
+    best_ref = {**references[0], "of": "best", "setting": {"variant": "b"}}
+    best = comparison_table(rows, runs, [best_ref], {r: ours for r in runs})
+    assert best[best.setting == "b"].ours.iloc[0] == "69.00"  # b's bests 50, 88 (final: 50)
     a_mean = t[t.metric == "FID mean over epochs"].iloc[0]
     assert a_mean.ours == "75.00"  # per-run means 70 and 80
     missing = t[t.setting.str.startswith("not run")]

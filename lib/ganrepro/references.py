@@ -120,7 +120,7 @@ def comparison_table(
         grid = json.loads(grid_json)
         names = list(dict.fromkeys(g.run))
         settings = runs[names[0]]["settings"]
-        finals = _per_run(g, lambda r: r.sort_values("epoch").fid.iloc[-1])
+        finals = _finals(g)
         bests = _per_run(g, lambda r: r.fid.min())
         row = {
             "setting": describe(grid) or "(the experiment's one setting)",
@@ -195,7 +195,14 @@ def _ours_for(ref: Mapping[str, Any], g: pd.DataFrame) -> float | None:
         stat = next(k for k in ("mean", "min", "std") if k in ref)
         per_run = g.groupby("run").fid.agg({"mean": "mean", "min": "min", "std": "std"}[stat])
         return float(per_run.mean())
-    return float(pd.Series(_per_run(g, lambda r: r.sort_values("epoch").fid.iloc[-1])).mean())
+    if ref.get("of") == "best":  # e.g. StudioGAN's: the best of its evaluations
+        return float(pd.Series(_per_run(g, lambda r: r.fid.min())).mean())
+    return float(pd.Series(_finals(g)).mean())
+
+
+def _finals(g: pd.DataFrame) -> list[float]:
+    """Each run's FID at its last scored epoch."""
+    return _per_run(g, lambda r: r.sort_values("epoch").fid.iloc[-1])
 
 
 def _reference_value(ref: Mapping[str, Any]) -> float | None:
