@@ -3,9 +3,9 @@
 A rule's named inputs, outputs and params become keyword arguments of the same names, so
 reordering a rule's entries cannot miswire a script, and a name that ``main`` does not take (or
 a missing one) fails at once with the name. ``threads`` and ``log`` are passed to a ``main``
-that takes them; so are the execution options ``device`` and ``save_every_seconds``, read from
-the config at run time: they change how a job runs, not what it makes, so they are not params
-(whose changes Snakemake treats as a reason to re-run).
+that takes them; so are the execution options ``device``, ``save_every_seconds`` and
+``tensorboard``, read from the config at run time: they change how a job runs, not what it
+makes, so they are not params (whose changes Snakemake treats as a reason to re-run).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-EXECUTION_OPTIONS = ("device", "save_every_seconds")
+EXECUTION_OPTIONS = ("device", "save_every_seconds", "tensorboard")
 
 
 def rule_arguments(main: Callable[..., Any], sm: Any) -> dict[str, Any]:

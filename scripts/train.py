@@ -8,7 +8,8 @@ if "snakemake" in globals():
 
 from ganrepro.data import load_arrays  # noqa: E402
 from ganrepro.device import configure_kernels, configure_threads, resolve_device  # noqa: E402
-from ganrepro.images import save_grid, save_message_image  # noqa: E402
+from ganrepro.events import TRAIN, EventLog, events_dir  # noqa: E402
+from ganrepro.images import grid_tensor, save_grid, save_message_image  # noqa: E402
 from ganrepro.io import load_torch, open_log, save_torch  # noqa: E402
 from ganrepro.noise import fixed_noise  # noqa: E402
 from ganrepro.provenance import code_version  # noqa: E402
@@ -28,11 +29,13 @@ def main(
     state_dir,
     device="auto",
     save_every_seconds=600.0,
+    tensorboard=True,
     threads=None,
     log=None,
 ):
     """``previous``: the previous eval epoch's checkpoint ([] or a one-item list for the first
-    segment); ``settings``: the run's settings that differ from "off" (the rest are defaults)."""
+    segment); ``settings``: the run's settings that differ from "off" (the rest are defaults).
+    ``tensorboard``: also write event files under <run>/tensorboard/train (a view of the CSV)."""
     with open_log(log) as logf:
         configure_threads(threads)
         device = resolve_device(device)
@@ -58,27 +61,43 @@ def main(
         if prev is not None:
             trainer.load_state(prev)
         trainer.try_resume(until=epoch)
+        # from the step this segment continues at: steps a killed job wrote after its last
+        # save are dropped by TensorBoard's reader, so each step appears once
+        trainer.events = EventLog(
+            events_dir(Path(state_dir).parent, TRAIN),  # state_dir is <run>/.train
+            purge_step=len(trainer.rows),
+            enabled=tensorboard,
+            log=logf,
+        )
         print(
             f"training {settings.model} on {device} from epoch {trainer.epoch} to {epoch}",
             file=logf,
         )
-        try:
-            trainer.run(until=epoch)
-        except TrainingDiverged as err:
-            print(f"DIVERGED: {err}", file=logf)
-            state = {**trainer.state(), "model_config": trainer.config}
-            save_torch(
-                checkpoint,
-                {**state, "status": "diverged", "message": str(err), "code": _code(prev)},
-            )
-            write_losses_csv(losses, trainer.rows)
-            save_message_image(f"run diverged\n{err}", grid)
-            return
-        z, y = fixed_noise(settings.latent_dim, 64, seed, trainer.config["n_classes"])
-        G = trainer.sampling_generator().eval()
-        save_grid(G(z.to(device), None if y is None else y.to(device)).detach(), grid)
+        with trainer.events:
+            _train_segment(trainer, settings, prev, epoch, seed, device, checkpoint, losses, grid)
+
+
+def _train_segment(trainer, settings, prev, epoch, seed, device, checkpoint, losses, grid):
+    """Train to ``epoch`` and write the checkpoint, losses and grid (or the divergence's)."""
+    try:
+        trainer.run(until=epoch)
+    except TrainingDiverged as err:
+        print(f"DIVERGED: {err}", file=trainer.log)
+        state = {**trainer.state(), "model_config": trainer.config}
+        save_torch(
+            checkpoint,
+            {**state, "status": "diverged", "message": str(err), "code": _code(prev)},
+        )
         write_losses_csv(losses, trainer.rows)
-        save_torch(checkpoint, {**trainer.checkpoint(), "code": _code(prev)})
+        save_message_image(f"run diverged\n{err}", grid)
+        return
+    z, y = fixed_noise(settings.latent_dim, 64, seed, trainer.config["n_classes"])
+    G = trainer.sampling_generator().eval()
+    images = G(z.to(device), None if y is None else y.to(device)).detach()
+    save_grid(images, grid)
+    write_losses_csv(losses, trainer.rows)
+    save_torch(checkpoint, {**trainer.checkpoint(), "code": _code(prev)})
+    trainer.events.image("samples/fixed_noise", grid_tensor(images), len(trainer.rows) - 1)
 
 
 def _code(prev):

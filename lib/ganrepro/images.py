@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from torchvision.utils import save_image
+from torchvision.utils import make_grid, save_image
 
 from ganrepro.io import atomic_path
 
@@ -16,6 +16,13 @@ def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8) -> None:
         save_image(
             images.float().cpu(), tmp, nrow=nrow, normalize=True, value_range=(-1, 1), padding=2
         )
+
+
+def grid_tensor(images: torch.Tensor, nrow: int = 8) -> torch.Tensor:
+    """The grid ``save_grid`` writes, as a 3 x H x W tensor in [0, 1] (for TensorBoard)."""
+    return make_grid(
+        images.float().cpu(), nrow=nrow, normalize=True, value_range=(-1, 1), padding=2
+    )
 
 
 def save_message_image(text: str, path: str | Path) -> None:

@@ -25,12 +25,15 @@ import torch.nn.functional as F
 
 from ganrepro import losses as L
 from ganrepro.data import ImageArrays, to_float
+from ganrepro.events import EventLog
 from ganrepro.io import atomic_path, load_torch, save_torch
 from ganrepro.models import DOutput, build_discriminator, build_generator
 from ganrepro.noise import seeded
 from ganrepro.settings import TrainSettings, identity_settings
 
 LOSS_COLUMNS = ("epoch", "step", "d_loss", "g_loss", "d_real", "d_fake", "gp")
+# TensorBoard tags of the loss columns after epoch and step
+EVENT_TAGS = ("loss/D", "loss/G", "D_logit/real", "D_logit/fake", "loss/gradient_penalty")
 
 
 class TrainingDiverged(RuntimeError):
@@ -194,8 +197,10 @@ class Trainer:
         state_dir: str | Path,
         log: TextIO = sys.stderr,
         save_every_seconds: float = 600.0,
+        events: EventLog | None = None,
     ):
         self.s, self.seed, self.device, self.log = settings, seed, device, log
+        self.events = events if events is not None else EventLog("", enabled=False)
         self.loss = L.get_loss(settings.loss)
         self.state_dir = Path(state_dir)
         self.save_every_seconds = save_every_seconds
@@ -300,6 +305,9 @@ class Trainer:
 
     def save_state(self) -> None:
         self._flush()
+        # events on disk first: a kill -9 after this save must not lose saved steps' events
+        # (ones written past a later save are dropped on resume: see ganrepro.events)
+        self.events.flush()
         save_torch(self.state_dir / "resume.pt", self.state())
 
     def checkpoint(self) -> dict[str, Any]:
@@ -447,12 +455,15 @@ class Trainer:
         for i, (*v, g_stepped) in enumerate(values):
             step = first + i
             self.rows.append((step // self.steps_per_epoch + 1, step, *v))
+            self.events.scalars(step, dict(zip(EVENT_TAGS, v, strict=True)))
             d, g = v[0], v[1]
             # any non-finite loss of either player, D or G, in every family
             if not math.isfinite(d) or (g_stepped and not math.isfinite(g)):
                 raise TrainingDiverged(
                     step // self.steps_per_epoch + 1, step, f"d_loss={d}, g_loss={g}"
                 )
+        lr_g, lr_d = self.sched_g.get_last_lr()[0], self.sched_d.get_last_lr()[0]
+        self.events.scalars(len(self.rows) - 1, {"lr/G": lr_g, "lr/D": lr_d})
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self, until: int | None = None, on_checkpoint=None, log_every: int = 50) -> None:
