@@ -25,6 +25,8 @@ rule kid:
     threads: 1
     resources:
         runtime=lambda w, attempt: 30 * attempt,
+    benchmark:
+        f"{BENCH}/kid/{{run}}/epoch{{epoch}}.tsv"
     log:
         f"{ANALYSIS_LOG}/kid.log",
     conda:
@@ -47,6 +49,8 @@ rule inception_score:
     threads: 1
     resources:
         runtime=lambda w, attempt: 15 * attempt,
+    benchmark:
+        f"{BENCH}/inception_score/{{run}}/epoch{{epoch}}.tsv"
     log:
         f"{ANALYSIS_LOG}/inception_score.log",
     conda:
@@ -70,6 +74,8 @@ rule diversity:
     threads: 1
     resources:
         runtime=lambda w, attempt: 30 * attempt,
+    benchmark:
+        f"{BENCH}/diversity/{{run}}/epoch{{epoch}}.tsv"
     log:
         f"{ANALYSIS_LOG}/diversity.log",
     conda:
@@ -115,6 +121,8 @@ rule memorisation:
     threads: 1
     resources:
         runtime=lambda w, attempt: 30 * attempt,
+    benchmark:
+        f"{BENCH}/memorisation/{{run}}/epoch{{epoch}}.tsv"
     log:
         f"{ANALYSIS_LOG}/memorisation.log",
     conda:
@@ -150,6 +158,8 @@ rule evolution:
     threads: config["threads"]
     resources:
         runtime=lambda w, attempt: 15 * attempt,
+    benchmark:
+        f"{BENCH}/evolution/{{run}}.tsv"
     log:
         f"{R}/logs/analysis/{{run}}/evolution.log",
     conda:
@@ -178,6 +188,8 @@ rule interpolation:
     threads: config["threads"]
     resources:
         runtime=lambda w, attempt: 15 * attempt,
+    benchmark:
+        f"{BENCH}/interpolation/{{run}}/epoch{{epoch}}.tsv"
     log:
         f"{ANALYSIS_LOG}/interpolation.log",
     conda:
@@ -225,6 +237,8 @@ rule inversion:
     threads: config["threads"]
     resources:
         runtime=lambda w, attempt: 30 * attempt,
+    benchmark:
+        f"{BENCH}/inversion/{{run}}/epoch{{epoch}}.tsv"
     log:
         f"{ANALYSIS_LOG}/inversion.log",
     conda:
@@ -259,6 +273,8 @@ rule analysis_table:
             for run, exp in ANALYSIS_RUNS.items()
         ],
     threads: 1
+    benchmark:
+        f"{BENCH}/analysis_table/table.tsv"
     log:
         f"{R}/logs/analysis/table.log",
     conda:

@@ -36,6 +36,7 @@ TRAINED_AS = trained_as(RUNS)
 TRAINED = [run for run in RUNS if TRAINED_AS[run] == run]
 
 R = config["results"]
+BENCH = f"{R}/benchmarks"  # a file per compute job (ganrepro.costs reads them)
 FID = config["fid"]
 REF_SPLIT = FID["reference_split"]
 EXPERIMENTS = list(config["experiments"])
@@ -229,6 +230,13 @@ def lost_files():
     return runs + experiments
 
 
+COST_TABLES = [f"{R}/tables/costs/{name}.csv" for name in ("runs", "experiments", "jobs")]
+
+
+def last_losses(run):
+    return f"{R}/runs/{run}/losses/epoch{max(epochs(run)):04d}.csv"
+
+
 def all_targets():
     """The tables across experiments, the analyses, and lost files. Everything else
     (checkpoints, samples and their grids, features, scores, per-experiment tables) is made on
@@ -239,6 +247,7 @@ def all_targets():
         f"{R}/tables/fid_summary.csv",
         f"{R}/tables/code_versions.csv",
         f"{R}/plots/fid_vs_epoch.png",
+        *COST_TABLES,
         *analysis_targets(),
         *lost_files(),
     ]

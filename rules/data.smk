@@ -18,6 +18,8 @@ rule prepare_data:
         # one at a time (profiles/default caps `download` at 1): two splits or datasets that
         # download into one root would otherwise write the same archive at once
         download=1,
+    benchmark:
+        f"{BENCH}/prepare_data/{{dataset}}-{{split}}-{{key}}.tsv"
     log:
         f"{R}/logs/prepare_data/{{dataset}}-{{split}}-{{key}}.log",
     conda:
@@ -31,6 +33,8 @@ rule fetch_weights:
         weights=weights_path(),
     params:
         source=FID["weights"],
+    benchmark:
+        f"{BENCH}/fetch_weights/weights.tsv"
     log:
         f"{R}/logs/fetch_weights.log",
     conda:

@@ -22,6 +22,8 @@ rule sample:
     threads: config["threads"]
     resources:
         runtime=lambda w, attempt: 30 * attempt,
+    benchmark:
+        f"{BENCH}/sample/{{run}}/epoch{{epoch}}.tsv"
     log:
         f"{R}/logs/sample/{{run}}/epoch{{epoch}}.log",
     conda:
@@ -39,6 +41,8 @@ rule inception_onnx:
         # the exporter is torch's: a new torch re-exports the graph (features record onnxruntime's)
         exporter=f"torch {version('torch')}",
     threads: 1
+    benchmark:
+        f"{BENCH}/inception_onnx/graph.tsv"
     log:
         f"{R}/logs/inception_onnx.log",
     conda:
@@ -61,6 +65,8 @@ rule sample_features:
     threads: config["threads"]
     resources:
         runtime=lambda w, attempt: 60 * attempt,
+    benchmark:
+        f"{BENCH}/sample_features/{{run}}/epoch{{epoch}}.tsv"
     log:
         f"{R}/logs/features/{{run}}/epoch{{epoch}}.log",
     conda:
@@ -83,6 +89,8 @@ rule reference_features:
     threads: config["threads"]
     resources:
         runtime=lambda w, attempt: 120 * attempt,
+    benchmark:
+        f"{BENCH}/reference_features/{{dataset}}-{{split}}-{{key}}-n{{n}}.tsv"
     log:
         f"{R}/logs/features/reference/{{dataset}}-{{split}}-{{key}}-n{{n}}.log",
     conda:
@@ -96,6 +104,8 @@ rule reference_statistics:
         features=f"{R}/fid_ref/{{dataset}}-{{split}}-{{key}}-n{{n}}.features.npz",
     output:
         stats=f"{R}/fid_ref/{{dataset}}-{{split}}-{{key}}-n{{n}}.npz",
+    benchmark:
+        f"{BENCH}/reference_statistics/{{dataset}}-{{split}}-{{key}}-n{{n}}.tsv"
     log:
         f"{R}/logs/fid_ref/{{dataset}}-{{split}}-{{key}}-n{{n}}.log",
     conda:
@@ -120,6 +130,8 @@ rule fid:
         },
         reference_split=REF_SPLIT,
         frechet_method=config["fid"].get("frechet", "eigh"),
+    benchmark:
+        f"{BENCH}/fid/{{run}}/epoch{{epoch}}.tsv"
     log:
         f"{R}/logs/fid/{{run}}/epoch{{epoch}}.log",
     conda:

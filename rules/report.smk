@@ -83,6 +83,8 @@ rule experiment_tables:
         ),
     params:
         experiment=lambda w: w.exp,
+    benchmark:
+        f"{BENCH}/experiment_tables/{{exp}}.tsv"
     log:
         f"{R}/logs/experiment_tables/{{exp}}.log",
     conda:
@@ -109,9 +111,40 @@ rule aggregate:
         fid_plot=report(
             f"{R}/plots/fid_vs_epoch.png", caption="../report/fid_vs_epoch.rst", category="Plots"
         ),
+    benchmark:
+        f"{BENCH}/aggregate/tables.tsv"
     log:
         f"{R}/logs/aggregate.log",
     conda:
         "../envs/ganrepro.yaml"
     script:
         "../scripts/aggregate.py"
+
+
+# Last: its inputs are the other tables, so every job's benchmark file is there when it reads
+# the folder. The benchmark files are read, never inputs (requesting a finished run's missing
+# one would train it again).
+rule costs:
+    input:
+        manifests=expand(f"{R}/manifests/{{exp}}.json", exp=EXPERIMENTS),
+        losses=[last_losses(run) for run in TRAINED],
+        tables=[f"{R}/tables/fid_summary.csv", *analysis_targets()],
+    output:
+        runs_table=COST_TABLES[0],
+        experiments_table=COST_TABLES[1],
+        jobs_table=COST_TABLES[2],
+        page=report(
+            f"{R}/tables/costs.html",
+            caption="../report/costs.rst",
+            category="6 Cost",
+            labels={"item": "cost of every run and experiment"},
+        ),
+    params:
+        benchmarks=BENCH,
+        train_logs=f"{R}/logs/train",
+    log:
+        f"{R}/logs/costs.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/costs.py"

@@ -25,6 +25,8 @@ rule train:
     resources:
         runtime=lambda w, attempt: 120 * attempt,
         mem_mb=lambda w, attempt: 8000 * attempt,
+    benchmark:
+        f"{BENCH}/train/{{run}}/epoch{{epoch}}.tsv"
     log:
         f"{R}/logs/train/{{run}}/epoch{{epoch}}.log",
     conda:

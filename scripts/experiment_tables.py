@@ -11,7 +11,7 @@ if "snakemake" in globals():
 
 from ganrepro import plots, tables  # noqa: E402
 from ganrepro.images import save_message_image  # noqa: E402
-from ganrepro.io import atomic_path, open_log, write_csv  # noqa: E402
+from ganrepro.io import open_log, write_csv, write_text  # noqa: E402
 from ganrepro.references import (  # noqa: E402
     belongs_to,
     comparison_html,
@@ -56,8 +56,7 @@ def main(
         # lists the others as "not run")
         drawn = [ref for ref in references if _runs_setting(ref, runs)]
         write_csv(compared, comparison)
-        with atomic_path(comparison_html_page) as tmp:
-            tmp.write_text(comparison_html(compared, experiment, m["description"]))
+        write_text(comparison_html_page, comparison_html(compared, experiment, m["description"]))
         title = f"{experiment}: FID vs epoch"
         fig = plots.fid_vs_epoch_by_setting(
             rows,

@@ -10,6 +10,7 @@ import copy
 import json
 import math
 import re
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -199,6 +200,39 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
     assert len(losses) == 2 * (1000 // 50) and losses.d_loss.notna().all()
     for png in [results / "plots" / "fid_vs_epoch.png", *results.glob("runs/*/samples/*.png")]:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# rules that run in Snakemake's own process or only collect: no benchmark file of their own
+UNMEASURED_RULES = {"all", "manifest", "run_summary", "costs"}
+
+
+@pytest.mark.slow
+def test_every_compute_job_has_a_benchmark_and_the_cost_table_sums_them(quick_run):
+    work, _ = quick_run
+    results = work / "results"
+    log = min((work / ".snakemake" / "log").glob("*.snakemake.log"))  # the fixture's run
+    ran = Counter(rule for rule, _ in planned_jobs(log.read_text()))
+    measured = Counter(
+        p.relative_to(results / "benchmarks").parts[0]
+        for p in (results / "benchmarks").rglob("*.tsv")
+    )
+    assert measured == Counter({r: n for r, n in ran.items() if r not in UNMEASURED_RULES})
+    # the cost tables: every file once, summed as the files say
+    files = list((results / "benchmarks").rglob("*.tsv"))
+    seconds = sum(pd.read_csv(f, sep="\t")["s"].iloc[-1] for f in files)
+    jobs = pd.read_csv(results / "tables" / "costs" / "jobs.csv")
+    assert len(jobs) == len(files)
+    total = pd.read_csv(results / "tables" / "costs" / "experiments.csv").iloc[-1]
+    assert total.experiment == "total" and total.jobs == len(files)
+    assert math.isclose(total.wall_h * 3600, seconds, rel_tol=1e-9)
+    runs = pd.read_csv(results / "tables" / "costs" / "runs.csv")
+    assert set(runs.run) == {p.name for p in (results / "runs").iterdir()}
+    assert (runs.train_jobs_unmeasured == 0).all() and (runs.device == "cpu").all()
+    assert (runs.train_images_per_s > 0).all() and (runs.peak_rss_mb > 0).all()
+    dcgan = runs[runs.run.str.startswith("dcgan-s0-")].iloc[0]
+    assert dcgan.images_seen == 2 * (1000 // 50) * 50  # 2 epochs of 20 batches of 50
+    page = (results / "tables" / "costs.html").read_text()
+    assert "Per run" in page and "total" in page
 
 
 @pytest.mark.slow

@@ -48,6 +48,11 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=json_default) + "\n")
 
 
+def write_text(path: str | os.PathLike, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
 def write_csv(df: Any, path: str | os.PathLike) -> None:
     """A pandas DataFrame as CSV (no index), atomically; pandas is the caller's import."""
     with atomic_path(path) as tmp:

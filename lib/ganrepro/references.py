@@ -22,6 +22,8 @@ from typing import Any
 
 import pandas as pd
 
+from ganrepro.pages import table_page
+
 METRICS = ("FID", "IS", "KID")
 VALUE_KEYS = ("value", "mean", "std", "min")
 # Protocol fields, in the order the `protocol differs` column names them.
@@ -283,33 +285,18 @@ def figure_references(references: Iterable[Mapping[str, Any]], *, final: bool) -
     return out
 
 
-_PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: sans-serif; margin: 1em; }}
-table {{ border-collapse: collapse; font-size: 13px; }}
-th, td {{ border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }}
-th {{ background: #eee; }}
-td:nth-child(n) {{ max-width: 28em; }}
-p.note {{ color: #444; max-width: 60em; }}
-</style></head><body>
-<h2>{title}</h2>
-<p>{description}</p>
-{table}
-<p class="note">Ours: mean ± std over seeds. Difference: ours − reference, at the same point
-(the reference's epoch, its final or best checkpoint, or the same statistic over epochs).
-Protocol differs: each field where the reference's protocol is not ours.</p>
-</body></html>
-"""
+_COMPARISON_NOTE = (
+    "Ours: mean ± std over seeds. Difference: ours − reference, at the same point (the "
+    "reference's epoch, its final or best checkpoint, or the same statistic over epochs). "
+    "Protocol differs: each field where the reference's protocol is not ours."
+)
 
 
 def comparison_html(table: pd.DataFrame, experiment: str, description: str = "") -> str:
     """The comparison table as a page a person reads in the report."""
-    from html import escape
-
-    body = table.to_html(index=False, escape=True, na_rep="", border=0)
-    return _PAGE.format(
-        title=escape(f"{experiment}: ours beside the references"),
-        description=escape(description),
-        table=body,
+    return table_page(
+        f"{experiment}: ours beside the references",
+        [("", table)],
+        description=description,
+        note=_COMPARISON_NOTE,
     )

@@ -1,0 +1,111 @@
+"""Rule costs: what every result cost, from the benchmark files of the jobs of this config."""
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+if "snakemake" in globals():
+    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
+
+from ganrepro.costs import (  # noqa: E402
+    benchmark_jobs,
+    experiment_costs,
+    run_costs,
+    train_device,
+)
+from ganrepro.io import open_log, write_csv, write_text  # noqa: E402
+from ganrepro.pages import table_page  # noqa: E402
+
+NOTE = (
+    "From Snakemake's benchmark file of every job (results/benchmarks/<rule>/...): wall and CPU "
+    "time of the job's processes, peak resident memory (the largest of any one job). A job run "
+    "again is counted for its last attempt; jobs made before benchmarks existed have no file "
+    "(train_jobs_unmeasured). Training images/s: images D saw (steps x batch size) over the "
+    "training jobs' wall time. This table's own job is not in it."
+)
+
+
+def main(
+    *,
+    manifests,
+    losses,
+    benchmarks,
+    train_logs,
+    runs_table,
+    experiments_table,
+    jobs_table,
+    page,
+    tables=(),
+    log=None,
+):
+    """``manifests``: every experiment's manifest; ``losses``: each trained run's last loss
+    CSV (runs/<run>/losses/epochNNNN.csv); ``benchmarks``, ``train_logs``: the folders of the
+    benchmark files and of the training jobs' logs. ``tables`` are not read: they order this job
+    last, so every other job's benchmark file exists."""
+    with open_log(log) as logf:
+        runs, experiments = _runs_of(manifests, losses, train_logs)
+        jobs = benchmark_jobs(benchmarks, runs)
+        per_run = run_costs(jobs, runs)
+        per_exp = experiment_costs(jobs, per_run, experiments)
+        write_csv(jobs, jobs_table)
+        write_csv(per_run, runs_table)
+        write_csv(per_exp, experiments_table)
+        write_text(
+            page,
+            table_page(
+                "What every result cost",
+                [("Per experiment, and the config's total", per_exp), ("Per run", per_run)],
+                description=f"{len(jobs)} jobs measured, {len(runs)} trained runs.",
+                note=NOTE,
+                float_format=".4g",
+            ),
+        )
+        total = per_exp.iloc[-1]
+        print(
+            f"{len(jobs)} benchmark files; total {total['wall_h']:.3f} h wall, "
+            f"{total['cpu_h']:.3f} h CPU, peak {total['peak_rss_mb']:.0f} MB",
+            file=logf,
+        )
+
+
+def _runs_of(manifests, losses, train_logs):
+    """Per trained run: its experiments, eval epochs, images seen and device; per experiment:
+    the trained runs whose files hold its runs."""
+    steps = {Path(p).parents[1].name: _rows(p) for p in losses}
+    runs, experiments = {}, {}
+    for path in manifests:
+        manifest = json.loads(Path(path).read_text())
+        exp = manifest["experiment"]
+        experiments[exp] = []
+        for info in manifest["runs"].values():
+            trained = info["trained_as"]
+            experiments[exp].append(trained)
+            run = runs.setdefault(
+                trained,
+                {
+                    "experiments": [],
+                    "epochs": info["settings"]["eval_epochs"],
+                    "images_seen": steps[trained] * info["settings"]["batch_size"],
+                    "device": train_device(_last_log(train_logs, trained)),
+                },
+            )
+            if exp not in run["experiments"]:
+                run["experiments"].append(exp)
+    return runs, experiments
+
+
+def _rows(losses_csv):
+    with open(losses_csv, newline="") as f:
+        return sum(1 for _ in csv.DictReader(f))
+
+
+def _last_log(train_logs, run):
+    logs = sorted(Path(train_logs, run).glob("epoch*.log"))
+    return logs[-1] if logs else Path(train_logs, run, "missing.log")
+
+
+if "snakemake" in globals():
+    from _rule import run_rule  # noqa: E402
+
+    run_rule(main, snakemake)  # noqa: F821
