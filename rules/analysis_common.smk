@@ -33,11 +33,16 @@ def reference_of(run):
 
 ANALYSIS_LOG = f"{R}/logs/analysis/{{run}}/epoch{{epoch}}"
 RUN_EPOCH = f"{R}/analysis/{{run}}/epoch{{epoch}}"
-CATEGORY = "Analysis"
+CATEGORY = ANALYSES
 
 
 def _labels(figure):
-    return lambda w: {"run": w.run, "epoch": str(int(w.epoch)), "figure": figure}
+    return lambda w: {"item": figure, **run_labels(w.run, epoch=w.epoch)}
+
+
+def _experiment(w):
+    """An analysed run's subcategory: the experiment it was chosen for."""
+    return ANALYSIS_RUNS.get(w.run, RUNS[w.run].experiment)
 
 
 def _final(run, name):

@@ -14,6 +14,7 @@ from ganrepro.experiments import (
     trained_as,
 )
 from ganrepro.io import write_json
+from ganrepro.labels import describe_setting
 from ganrepro.references import our_protocol
 from ganrepro.summaries import run_summary
 
@@ -237,6 +238,27 @@ def last_losses(run):
     return f"{R}/runs/{run}/losses/epoch{max(epochs(run)):04d}.csv"
 
 
+# Report navigation: categories in the order of the flow (the report sorts them by name), a
+# subcategory per experiment (per dataset for the data), and labels on every item, "item"
+# first: the report sorts a subcategory's items by their labels in order.
+DATA, TRAINING, FID_SCORES, ABLATIONS, ANALYSES, COST = (
+    "1 Data",
+    "2 Training",
+    "3 FID",
+    "4 Ablations",
+    "5 Analyses",
+    "6 Cost",
+)
+ALL_EXPERIMENTS = "(all experiments)"
+
+
+def run_labels(run, **more):
+    """A run's report labels: its setting in words, seed and more (e.g. epoch)."""
+    r = RUNS[run]
+    setting = describe_setting(r.grid) or "(the experiment's setting)"
+    return {"run": run, "setting": setting, "seed": str(r.seed), **more}
+
+
 def all_targets():
     """The tables across experiments, the analyses, and lost files. Everything else
     (checkpoints, samples and their grids, features, scores, per-experiment tables) is made on
@@ -248,6 +270,7 @@ def all_targets():
         f"{R}/tables/code_versions.csv",
         f"{R}/plots/fid_vs_epoch.png",
         *COST_TABLES,
+        *(f"{R}/plots/data/{d}.png" for d in sorted({r.dataset for r in RUNS.values()})),
         *analysis_targets(),
         *lost_files(),
     ]

@@ -41,3 +41,24 @@ rule fetch_weights:
         "../envs/ganrepro.yaml"
     script:
         "../scripts/fetch_weights.py"
+
+
+rule data_grid:
+    input:
+        data=lambda w: data_path(w.dataset, "train"),
+    output:
+        grid=report(
+            f"{R}/plots/data/{{dataset}}.png",
+            caption="../report/data_grid.rst",
+            category=DATA,
+            subcategory=lambda w: w.dataset,
+            labels=lambda w: {"dataset": w.dataset, "split": "train", "item": "64 images"},
+        ),
+    benchmark:
+        f"{BENCH}/data_grid/{{dataset}}.tsv"
+    log:
+        f"{R}/logs/data_grid/{{dataset}}.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/data_grid.py"

@@ -11,9 +11,9 @@ rule sample:
         grid=report(
             f"{R}/runs/{{run}}/samples/epoch{{epoch}}.png",
             caption="../report/samples.rst",
-            category="Samples",
+            category=TRAINING,
             subcategory=lambda w: RUNS[w.run].experiment,
-            labels=lambda w: {"run": w.run, "epoch": str(int(w.epoch))},
+            labels=lambda w: {"item": "3 samples", **run_labels(w.run, epoch=w.epoch)},
         ),
     params:
         n=FID["generated_images"],

@@ -40,46 +40,46 @@ rule experiment_tables:
         table=report(
             f"{R}/tables/experiments/{{exp}}.csv",
             caption="../report/experiment_table.rst",
-            category="Experiments",
+            category=FID_SCORES,
             subcategory=lambda w: w.exp,
-            labels=lambda w: {"experiment": w.exp, "item": "5 FID per run (CSV)"},
+            labels={"item": "3 FID per run (CSV)"},
         ),
         by_epoch=f"{R}/tables/experiments/{{exp}}.by_epoch.csv",
         loss_plot=report(
             f"{R}/plots/losses/{{exp}}.png",
             caption="../report/losses.rst",
-            category="Experiments",
+            category=TRAINING,
             subcategory=lambda w: w.exp,
-            labels=lambda w: {"experiment": w.exp, "item": "4 losses"},
+            labels={"item": "1 losses"},
         ),
         comparison=f"{R}/tables/comparisons/{{exp}}.csv",
         comparison_html_page=report(
             f"{R}/tables/comparisons/{{exp}}.html",
             caption="../report/comparison.rst",
-            category="Experiments",
+            category=FID_SCORES,
             subcategory=lambda w: w.exp,
-            labels=lambda w: {"experiment": w.exp, "item": "1 comparison with the references"},
+            labels={"item": "1 comparison with the references"},
         ),
         fid_plot=report(
             f"{R}/plots/experiments/{{exp}}.fid_vs_epoch.png",
             caption="../report/experiment_fid.rst",
-            category="Experiments",
+            category=FID_SCORES,
             subcategory=lambda w: w.exp,
-            labels=lambda w: {"experiment": w.exp, "item": "2 FID vs epoch"},
+            labels={"item": "2 FID vs epoch"},
         ),
         ablation_plot=report(
             f"{R}/plots/experiments/{{exp}}.ablation.png",
             caption="../report/ablation.rst",
-            category="Experiments",
+            category=ABLATIONS,
             subcategory=lambda w: w.exp,
-            labels=lambda w: {"experiment": w.exp, "item": "3 ablation"},
+            labels={"item": "final FID per setting"},
         ),
         samples=report(
             f"{R}/plots/experiments/{{exp}}.samples.png",
             caption="../report/experiment_samples.rst",
-            category="Experiments",
+            category=TRAINING,
             subcategory=lambda w: w.exp,
-            labels=lambda w: {"experiment": w.exp, "item": "6 samples of every run"},
+            labels={"item": "2 final samples of every run"},
         ),
     params:
         experiment=lambda w: w.exp,
@@ -98,18 +98,32 @@ rule aggregate:
         experiments=expand(f"{R}/tables/experiments/{{exp}}.by_epoch.csv", exp=EXPERIMENTS),
     output:
         by_epoch=report(
-            f"{R}/tables/fid_by_epoch.csv", caption="../report/fid_by_epoch.rst", category="Tables"
+            f"{R}/tables/fid_by_epoch.csv",
+            caption="../report/fid_by_epoch.rst",
+            category=FID_SCORES,
+            subcategory=ALL_EXPERIMENTS,
+            labels={"item": "3 FID of every run and epoch (CSV)"},
         ),
         summary=report(
-            f"{R}/tables/fid_summary.csv", caption="../report/fid_summary.rst", category="Tables"
+            f"{R}/tables/fid_summary.csv",
+            caption="../report/fid_summary.rst",
+            category=FID_SCORES,
+            subcategory=ALL_EXPERIMENTS,
+            labels={"item": "2 final FID per setting (CSV)"},
         ),
         code_versions=report(
             f"{R}/tables/code_versions.csv",
             caption="../report/code_versions.rst",
-            category="Tables",
+            category=FID_SCORES,
+            subcategory=ALL_EXPERIMENTS,
+            labels={"item": "4 code versions (CSV)"},
         ),
         fid_plot=report(
-            f"{R}/plots/fid_vs_epoch.png", caption="../report/fid_vs_epoch.rst", category="Plots"
+            f"{R}/plots/fid_vs_epoch.png",
+            caption="../report/fid_vs_epoch.rst",
+            category=FID_SCORES,
+            subcategory=ALL_EXPERIMENTS,
+            labels={"item": "1 FID vs epoch, every experiment"},
         ),
     benchmark:
         f"{BENCH}/aggregate/tables.tsv"
@@ -136,7 +150,8 @@ rule costs:
         page=report(
             f"{R}/tables/costs.html",
             caption="../report/costs.rst",
-            category="6 Cost",
+            category=COST,
+            subcategory=ALL_EXPERIMENTS,
             labels={"item": "cost of every run and experiment"},
         ),
     params:

@@ -309,6 +309,29 @@ def test_report_builds_with_tables_plots_and_grids(quick_run):
         for name in (f"{exp}.html", f"{exp}.fid_vs_epoch.png", f"{exp}.ablation.png"):
             assert name in html, name
     assert str(config) in html  # the front page names the config file it was built from
+    # navigation: categories in the order of the flow, a subcategory per experiment
+    categories, results = report_data(html, "categories"), report_data(html, "results")
+    flow = ["1 Data", "2 Training", "3 FID", "4 Ablations", "5 Analyses", "6 Cost"]
+    assert sorted(categories) == flow
+    experiments = set(QUICK["experiments"])
+    assert set(categories["1 Data"]) == {"cifar10", "cifar10_64"}
+    assert set(categories["3 FID"]) == experiments | {"(all experiments)"}
+    assert set(categories["2 Training"]) == experiments == set(categories["4 Ablations"])
+    assert set(categories["5 Analyses"]) == {"dcgan", "(all experiments)"}
+    dcgan = [results[p] for p in categories["2 Training"]["dcgan"]]
+    grids = [r for r in dcgan if r["labels"].get("item") == "3 samples"]
+    assert len(grids) == 2 * 2  # two seeds, two epochs: each labelled with all three
+    assert {(g["labels"]["seed"], g["labels"]["epoch"]) for g in grids} == {
+        (s, e) for s in ("0", "1") for e in ("0001", "0002")
+    }
+    assert all(r["labels"] for r in results.values())  # every item is labelled
+
+
+def report_data(html: str, name: str) -> dict:
+    """A JSON object the report's page carries in ``var <name> = ...;``."""
+    found = re.search(rf"var {name} = (.*?);\n", html, re.S)
+    assert found, name
+    return json.loads(found.group(1))
 
 
 @pytest.mark.slow

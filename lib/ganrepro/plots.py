@@ -33,6 +33,7 @@ from matplotlib.ticker import (  # noqa: E402
 )
 
 from ganrepro.io import atomic_path  # noqa: E402
+from ganrepro.labels import describe_setting, format_value  # noqa: E402, F401 (re-exported)
 
 
 def save_figure(fig: plt.Figure, path: str | Path) -> None:
@@ -98,22 +99,6 @@ VALUE_NAMES = {
     "best_fid": "best FID",
     "mean_fid": "mean FID over epochs",
 }
-
-
-def describe_setting(grid: Mapping[str, Any], order: Sequence[str] | None = None) -> str:
-    """A setting in words for a legend or a tick: "lr 0.0002, batch_size 64", "sngan, loss hinge".
-
-    A variant is a name, so it stands alone and first; every other key reads "key value".
-    ``order`` puts keys in the experiment's order (``tables.fid_by_epoch`` stores the grid
-    with sorted keys, which would otherwise give "batch_size 64, lr 0.0002"); keys it does not
-    name keep their place after those it does. An empty grid gives "".
-    """
-    keys = list(grid)
-    if order is not None:
-        rank = {k: i for i, k in enumerate(order)}
-        keys.sort(key=lambda k: rank.get(k, len(rank)))
-    keys.sort(key=lambda k: k != "variant")  # stable: only moves the variant to the front
-    return ", ".join(str(grid[k]) if k == "variant" else f"{k} {_fmt_value(grid[k])}" for k in keys)
 
 
 def plan_figures(grid_keys: Sequence[str]) -> list[str]:
@@ -367,8 +352,8 @@ def ablation_heatmap(
             # the hatching of a diverged cell must not run through its words
             bbox=None if np.isfinite(mean[i, j]) else {"facecolor": "0.85", "lw": 0, "pad": 2},
         )
-    ax.set_xticks(range(len(xs)), [_fmt_value(v) for v in xs])
-    ax.set_yticks(range(len(ys)), [_fmt_value(v) for v in ys])
+    ax.set_xticks(range(len(xs)), [format_value(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [format_value(v) for v in ys])
     ax.set_xticks(np.arange(len(xs) + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(len(ys) + 1) - 0.5, minor=True)
     ax.grid(which="minor", color="white", lw=2)
@@ -525,7 +510,7 @@ def ablation_bars(
             color="firebrick",
             gid="diverged",
         )
-    labels = [_fmt_value(v) for v in groups]
+    labels = [format_value(v) for v in groups]
     long = max((len(s) for s in labels), default=0) * len(groups) > 60
     ax.set_xticks(
         range(len(groups)), labels, rotation=30 if long else 0, ha="right" if long else "center"
@@ -543,12 +528,6 @@ def ablation_bars(
     _legend(fig, ax, handles)
     save_figure(fig, path)
     return fig
-
-
-def _fmt_value(v: Any) -> str:
-    if isinstance(v, float | np.floating):
-        return f"{float(v):g}"
-    return str(v)
 
 
 def _value_name(value: str) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from ganrepro.labels import describe_setting
 from ganrepro.pages import table_page
 
 METRICS = ("FID", "IS", "KID")
@@ -125,7 +126,7 @@ def comparison_table(
         finals = _finals(g)
         bests = _per_run(g, lambda r: r.fid.min())
         row = {
-            "setting": describe(grid) or "(the experiment's one setting)",
+            "setting": describe_setting(grid) or "(the experiment's one setting)",
             **{f"setting.{k}": v for k, v in grid.items()},
             "seeds": len(names),
             "final_fid": _mean_std(finals),
@@ -160,7 +161,7 @@ def comparison_table(
     for ref in unmatched:  # said, not dropped: the setting is not run by this experiment
         out.append(
             {
-                "setting": f"not run: {describe(ref.get('setting', {}))}",
+                "setting": f"not run: {describe_setting(ref.get('setting', {}))}",
                 "seeds": 0,
                 "metric": _metric_label(ref),
                 "reference": _show_reference(ref),
@@ -171,13 +172,6 @@ def comparison_table(
     first = ["setting", *[c for c in table.columns if c.startswith("setting.")], "seeds",
              "final_fid", "best_fid", "metric", "reference", "ours", "difference"]  # fmt: skip
     return table[[c for c in first if c in table] + [c for c in table if c not in first]]
-
-
-def describe(grid: Mapping[str, Any]) -> str:
-    parts = []
-    for k, v in grid.items():
-        parts.append(str(v) if k == "variant" else f"{k} {v}")
-    return ", ".join(parts)
 
 
 def _per_run(g: pd.DataFrame, fn) -> list[float]:
