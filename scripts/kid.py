@@ -7,6 +7,7 @@ if "snakemake" in globals():
     sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
 from ganrepro.analysis import protocol, read_features, same_weights  # noqa: E402
+from ganrepro.events import run_dir_of, write_scores  # noqa: E402
 from ganrepro.io import open_log, write_json  # noqa: E402
 from ganrepro.metrics.kid import kernel_inception_distance  # noqa: E402
 from ganrepro.provenance import code_version  # noqa: E402
@@ -23,6 +24,7 @@ def main(
     subsets,
     subset_size,
     seed=0,
+    tensorboard=True,
     log=None,
 ):
     """``reference_features``: the reference split's features file; ``reference``: which split
@@ -52,6 +54,14 @@ def main(
         )
         result["code"] = [code_version("kid")]
         write_json(score, result)
+        write_scores(
+            run_dir_of(features),
+            epoch,
+            {"KID": result["kid"]},
+            metric="kid",
+            enabled=tensorboard,
+            log=logf,
+        )
         print(
             f"{run} epoch {epoch}: KID {result['kid']} ± {result['kid_std']} ({result['status']})",
             file=logf,

@@ -151,3 +151,11 @@ def test_a_score_made_again_replaces_its_event(tmp_path):
     events.write_scores(tmp_path, 2, {"FID": 110.0}, metric="fid")  # epoch 2 scored again
     acc = read(events.events_dir(tmp_path, events.EVAL))
     assert scalar_series(acc, "FID") == ([1, 2], [150.0, 110.0])
+
+
+def test_scores_go_to_the_run_of_their_features_file(tmp_path):
+    features = tmp_path / "runs" / "r" / "features" / "epoch0003.npz"
+    assert events.run_dir_of(features) == tmp_path / "runs" / "r"
+    assert events.run_dir_of(tmp_path / "gen.npz") is None  # outside the workflow: no events
+    events.write_scores(None, 3, {"FID": 1.0}, metric="fid")  # and nothing is written
+    assert not list(tmp_path.rglob("events.*"))

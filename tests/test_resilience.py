@@ -380,3 +380,15 @@ def test_kill_9_mid_training_then_rerun_gives_identical_weights_and_fid(tmp_path
         for k in ck_a[part]:
             assert torch.equal(ck_a[part][k], ck_b[part][k]), (part, k)
     assert fid_a == fid_b
+    # TensorBoard: the killed run's curves have every step once, the clean run's values
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    def curve(work, tag):
+        run = next((work / "results" / "runs").iterdir())
+        acc = EventAccumulator(str(run / "tensorboard" / "train"), size_guidance={"scalars": 0})
+        acc.Reload()
+        return [(e.step, e.value) for e in acc.Scalars(tag)]
+
+    for tag in ("loss/D", "loss/G"):
+        assert curve(runs["killed"], tag) == curve(runs["clean"], tag), tag
+    assert [s for s, _ in curve(runs["killed"], "loss/D")] == list(range(3 * 400 // 20))

@@ -202,6 +202,30 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
+def test_quick_run_leaves_tensorboard_curves_of_every_step_and_score(quick_run):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    work, _ = quick_run
+    run = next((work / "results" / "runs").glob("dcgan-s0-*"))
+
+    def read(kind):
+        acc = EventAccumulator(str(run / "tensorboard" / kind), size_guidance={"scalars": 0})
+        acc.Reload()
+        return acc
+
+    train, scores = read("train"), read("eval")
+    steps = 2 * (1000 // 50)  # 2 epochs of 20 batches
+    assert [e.step for e in train.Scalars("loss/D")] == list(range(steps))
+    assert {"loss/G", "lr/G", "lr/D"} <= set(train.Tags()["scalars"])
+    assert len(train.Tags()["images"]) == 1  # the fixed-noise grid, once per checkpoint
+    fids = {e.step: e.value for e in scores.Scalars("FID")}
+    for epoch in (1, 2):
+        score = json.loads((run / "fid" / f"epoch{epoch:04d}.json").read_text())
+        assert math.isclose(fids[epoch], score["fid"], rel_tol=1e-6)  # float32 in the events
+    assert [e.step for e in scores.Scalars("KID")] == [2]  # the analysed run's final epoch
+
+
 # rules that run in Snakemake's own process or only collect: no benchmark file of their own
 UNMEASURED_RULES = {"all", "manifest", "run_summary", "costs"}
 

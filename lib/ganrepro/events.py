@@ -96,8 +96,15 @@ class EventLog:
         self.close()
 
 
+def run_dir_of(features: str | Path) -> Path | None:
+    """The run folder of a checkpoint's features file (runs/<run>/features/epochNNNN.npz), or
+    None for a file elsewhere (a score computed outside the workflow gets no events)."""
+    path = Path(features)
+    return path.parents[1] if path.parent.name == "features" else None
+
+
 def write_scores(
-    run_dir: str | Path,
+    run_dir: str | Path | None,
     epoch: int,
     scores: Mapping[str, float | None],
     *,
@@ -106,8 +113,9 @@ def write_scores(
     log: TextIO = sys.stderr,
 ) -> None:
     """Scores of one checkpoint into ``<run>/tensorboard/eval``, replacing the file an earlier
-    job wrote for the same metric and epoch (so a re-made score is not drawn twice)."""
-    if not enabled:
+    job wrote for the same metric and epoch (so a re-made score is not drawn twice). Nothing
+    without a run folder."""
+    if not enabled or run_dir is None:
         return
     folder = events_dir(run_dir, EVAL)
     suffix = f".{metric}.epoch{epoch:04d}"
