@@ -1,5 +1,5 @@
 # Evaluation beyond one FID, for the final checkpoint of the runs named in `analysis.runs`:
-# KID, Inception Score, MS-SSIM diversity and nearest-neighbour memorisation from the cached
+# KID, precision/recall/density/coverage, Inception Score, MS-SSIM diversity and nearest-neighbour memorisation from the cached
 # features and samples of rules/evaluate.smk (Inception runs again only for the training images,
 # once per dataset and size), plus pictures from the generator itself: fixed-noise evolution
 # across checkpoints, latent interpolation, inversion of test images and morphing.
@@ -33,6 +33,34 @@ rule kid:
         "../envs/ganrepro.yaml"
     script:
         "../scripts/kid.py"
+
+
+rule prdc:
+    input:
+        features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
+        reference_features=lambda w: features_path(
+            dataset_of(w.run), REF_SPLIT, FID.get("reference_images")
+        ),
+    output:
+        score=f"{RUN_EPOCH}/prdc.json",
+    params:
+        run=lambda w: w.run,
+        epoch=lambda w: int(w.epoch),
+        reference=lambda w: reference_of(w.run),
+        k=ANALYSIS.get("prdc_k"),
+        max_samples=ANALYSIS.get("prdc_max_samples"),
+        seed=ANALYSIS.get("seed"),
+    threads: 1
+    resources:
+        runtime=lambda w, attempt: 30 * attempt,
+    benchmark:
+        f"{BENCH}/prdc/{{run}}/epoch{{epoch}}.tsv"
+    log:
+        f"{ANALYSIS_LOG}/prdc.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/precision_recall.py"
 
 
 rule inception_score:
@@ -250,6 +278,7 @@ rule inversion:
 rule analysis_table:
     input:
         kid=[_final(run, "kid.json") for run in ANALYSIS_RUNS],
+        prdc=[_final(run, "prdc.json") for run in ANALYSIS_RUNS],
         inception_score=[_final(run, "inception_score.json") for run in ANALYSIS_RUNS],
         diversity=[_final(run, "diversity.json") for run in ANALYSIS_RUNS],
         memorisation=[_final(run, "memorisation.json") for run in ANALYSIS_RUNS],

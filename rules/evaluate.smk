@@ -130,6 +130,8 @@ rule fid:
         },
         reference_split=REF_SPLIT,
         frechet_method=config["fid"].get("frechet", "eigh"),
+        # only when configured: a new param re-runs every score, so "off" must add none
+        **({"infinity": FID["infinity"]} if "infinity" in FID else {}),
     benchmark:
         f"{BENCH}/fid/{{run}}/epoch{{epoch}}.tsv"
     log:

@@ -1,5 +1,5 @@
-"""Rule analysis_table: KID, IS, MS-SSIM, memorisation and inversion of the analysed runs in one
-CSV, each number with its protocol."""
+"""Rule analysis_table: KID, precision/recall/density/coverage, IS, MS-SSIM, memorisation and
+inversion of the analysed runs in one CSV, each number with its protocol."""
 
 import sys
 from pathlib import Path
@@ -12,12 +12,23 @@ from ganrepro.io import open_log, write_csv  # noqa: E402
 
 
 def main(
-    *, kid, inception_score, diversity, memorisation, inversion, runs, table, figures=(), log=None
+    *,
+    kid,
+    prdc,
+    inception_score,
+    diversity,
+    memorisation,
+    inversion,
+    runs,
+    table,
+    figures=(),
+    log=None,
 ):
     """Each of kid ... inversion: that metric's JSON per run; runs: [{"run", "experiment",
     "epoch"}] in the same order. ``figures`` (the figure-only analyses) are not read."""
     inputs = dict(
         kid=kid,
+        prdc=prdc,
         inception_score=inception_score,
         diversity=diversity,
         memorisation=memorisation,

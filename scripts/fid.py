@@ -7,6 +7,7 @@ from pathlib import Path
 if "snakemake" in globals():
     sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
+from ganrepro.events import run_dir_of, write_scores  # noqa: E402
 from ganrepro.io import load_npz, open_log, write_json  # noqa: E402
 from ganrepro.metrics.frechet import (  # noqa: E402 (torch-free: this job only does linear algebra)
     fid_protocol,
@@ -26,9 +27,13 @@ def main(
     dataset,
     reference_split,
     frechet_method="eigh",
+    infinity=None,
+    tensorboard=True,
     log=None,
 ):
-    """``dataset``: the reference split's definition and the dataset's name."""
+    """``dataset``: the reference split's definition and the dataset's name. ``infinity``: None
+    (off) or {"sizes": [...] or None, "min_size": int or None, "seed": int} to add FID∞, the
+    FID extrapolated to infinitely many samples (``ganrepro.metrics.fid_infinity``)."""
     with open_log(log) as logf:
         ref = load_npz(reference, required=["mu", "sigma", "n"])
         mu_r, sigma_r, n_ref = ref["mu"], ref["sigma"], int(ref["n"])
@@ -56,24 +61,38 @@ def main(
             if status == "ok"
             else {"reference": ref_backend},
         )
-        fid = None
+        fid = fid_inf = None
         if status == "ok":
             fid = frechet_distance_to_features(feats, mu_r, sigma_r, method=frechet_method)
+        if status == "ok" and infinity is not None:
+            # imported only when asked for, so FIDs without it do not record (and go stale
+            # with) its code
+            from ganrepro.metrics.fid_infinity import fid_infinity
+
+            fid_inf = fid_infinity(
+                feats,
+                mu_r,
+                sigma_r,
+                sizes=infinity.get("sizes"),
+                min_size=infinity.get("min_size"),
+                seed=infinity.get("seed", 0),
+                method=frechet_method,
+            )
         # the code of every stage behind this number: the samples' (training, sampling,
         # features), the reference statistics' (features, statistics), and this job's
         code = [*_recorded(gen), *_recorded(ref), code_version("fid")]
-        write_json(
-            score,
-            {
-                "run": run,
-                "epoch": epoch,
-                "fid": fid,
-                "status": status,
-                "protocol": protocol,
-                "code": code,
-            },
+        result = {"run": run, "epoch": epoch, "fid": fid, "status": status, "protocol": protocol}
+        if infinity is not None:
+            result["fid_infinity"] = fid_inf  # null for a run without samples, like fid
+        write_json(score, {**result, "code": code})
+        line = f"{run} epoch {epoch}: FID {fid}"
+        if fid_inf is not None:
+            line += f", FID∞ {fid_inf['fid_infinity']} (sizes {fid_inf['sizes']})"
+        print(f"{line} ({status})", file=logf)
+        curves = {"FID": fid, "FID_infinity": fid_inf["fid_infinity"] if fid_inf else None}
+        write_scores(
+            run_dir_of(features), epoch, curves, metric="fid", enabled=tensorboard, log=logf
         )
-        print(f"{run} epoch {epoch}: FID {fid} ({status})", file=logf)
 
 
 def _recorded(arrays):

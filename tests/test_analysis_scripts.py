@@ -35,6 +35,7 @@ import interpolation as interpolation_script  # noqa: E402
 import inversion as inversion_script  # noqa: E402
 import kid as kid_script  # noqa: E402
 import memorisation as memorisation_script  # noqa: E402
+import precision_recall as prdc_script  # noqa: E402
 import sample as sample_script  # noqa: E402
 from ganrepro.data import ImageArrays, save_arrays, stratified_indices  # noqa: E402
 from ganrepro.generate import load_generator  # noqa: E402
@@ -401,6 +402,15 @@ def test_analysis_table_puts_every_number_beside_its_protocol(tiny, tmp_path):
     gen = _features(tmp_path / "gen.npz", rng.normal(size=(30, DIM)))
     ref = _features(tmp_path / "ref.npz", rng.normal(size=(30, DIM)))
     kid_script.main(**_kid_args(gen, ref, tmp_path / "kid.json", subset_size=20), subsets=10)
+    prdc_script.main(
+        features=gen,
+        reference_features=ref,
+        score=tmp_path / "prdc.json",
+        run="r",
+        epoch=2,
+        reference=REF,
+        max_samples=25,
+    )
     zero = tmp_path / "zero.pth"
     torch.save({"fc.weight": torch.zeros(1008, DIM)}, zero)
     _features(tmp_path / "gen_is.npz", rng.normal(size=(30, DIM)), sha=sha256_file(zero))
@@ -432,6 +442,7 @@ def test_analysis_table_puts_every_number_beside_its_protocol(tiny, tmp_path):
         k: [tmp_path / name]
         for k, name in [
             ("kid", "kid.json"),
+            ("prdc", "prdc.json"),
             ("inception_score", "is.json"),
             ("diversity", "d.json"),
             ("memorisation", "m.json"),
@@ -446,6 +457,14 @@ def test_analysis_table_puts_every_number_beside_its_protocol(tiny, tmp_path):
     assert t.loc["KID", "value"] == pytest.approx(kid["kid"])
     assert t.loc["KID", "reference"] == "toy:test[30]" and t.loc["KID", "n_generated"] == 30
     assert t.loc["KID", "weights_sha256"] == SHA[:12]
+    prdc = json.loads((tmp_path / "prdc.json").read_text())
+    for metric in ("Precision", "Recall", "Density", "Coverage"):
+        assert t.loc[metric, "value"] == pytest.approx(prdc[metric.lower()])
+        assert t.loc[metric, "reference"] == "toy:test[30]" and t.loc[metric, "n_generated"] == 25
+        assert (
+            "k=3 nearest neighbours; 25 generated vs 25 real features" in t.loc[metric, "protocol"]
+        )
+    assert "Naeem et al. 2020" in t.loc["Coverage", "protocol"]
     row = t.loc["Inception Score"]
     assert row.status == "unavailable" and np.isnan(row.value) and "all-zero" in row.protocol
     div = json.loads((tmp_path / "d.json").read_text())

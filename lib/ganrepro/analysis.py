@@ -1,5 +1,6 @@
 """Shared plumbing of the analysis rules: reading cached features, the protocol record written
-beside every number, and the table that collects KID, IS, diversity and memorisation per run."""
+beside every number, and the table that collects KID, precision/recall/density/coverage, IS,
+diversity and memorisation per run."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ import pandas as pd
 
 from ganrepro.io import load_npz
 
-KINDS = ("kid", "inception_score", "diversity", "memorisation", "inversion")
+KINDS = ("kid", "prdc", "inception_score", "diversity", "memorisation", "inversion")
+# the prdc record's keys, their rows' names and whose definitions they are
+PRDC_ROWS = {
+    "precision": ("Precision", "Kynkäänniemi et al. 2019"),
+    "recall": ("Recall", "Kynkäänniemi et al. 2019"),
+    "density": ("Density", "Naeem et al. 2020"),
+    "coverage": ("Coverage", "Naeem et al. 2020"),
+}
 TABLE_COLUMNS = [
     "experiment",
     "run",
@@ -97,8 +105,9 @@ def _row(base: dict, metric: str, value, std, status: str, prot: dict, text: str
 
 def analysis_rows(record: dict[str, dict]) -> list[dict]:
     """Table rows of one run's analysis outputs (the JSON files, already parsed), keyed by
-    kid, inception_score, diversity, memorisation, inversion."""
-    kid, is_, div = record["kid"], record["inception_score"], record["diversity"]
+    kid, prdc, inception_score, diversity, memorisation, inversion."""
+    kid, prdc, is_ = record["kid"], record["prdc"], record["inception_score"]
+    div = record["diversity"]
     mem, inv = record["memorisation"], record["inversion"]
     base = {"experiment": record["experiment"], "run": record["run"], "epoch": record["epoch"]}
     rows = []
@@ -115,6 +124,13 @@ def analysis_rows(record: dict[str, dict]) -> list[dict]:
             f"subsets of {p.get('subset_size')}",
         )
     )
+    p = prdc["protocol"]
+    counts = (
+        f"; {p['n_generated']} generated vs {p['n_real']} real features" if p.get("n_real") else ""
+    )
+    for key, (metric, source) in PRDC_ROWS.items():
+        text = f"{source}, k={p.get('k')} nearest neighbours{counts}"
+        rows.append(_row(base, metric, prdc.get(key), None, prdc["status"], p, text))
     p = is_["protocol"]
     rows.append(
         _row(
