@@ -140,3 +140,33 @@ rule fid:
         "../envs/ganrepro.yaml"
     script:
         "../scripts/fid.py"
+
+
+# On request only (no target asks for them): a sample set, or a prepared split, as lossless PNGs,
+# the input every FID tool reads; README "Cross-checking a FID" scores them with clean-fid and
+# torch-fidelity beside ours (ganrepro.crosscheck).
+rule export_png:
+    input:
+        samples=f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",
+    output:
+        folder=directory(f"{R}/png/{{run}}/epoch{{epoch}}"),
+    threads: 1
+    benchmark:
+        f"{BENCH}/export_png/{{run}}/epoch{{epoch}}.tsv"
+    log:
+        f"{R}/logs/export_png/{{run}}/epoch{{epoch}}.log",
+    conda:
+        "../envs/ganrepro.yaml"
+    script:
+        "../scripts/export_png.py"
+
+
+use rule export_png as export_png_data with:
+    input:
+        samples=f"{R}/data/{{dataset}}/{{split}}-{{key}}.npz",
+    output:
+        folder=directory(f"{R}/png/data/{{dataset}}/{{split}}-{{key}}"),
+    benchmark:
+        f"{BENCH}/export_png/data/{{dataset}}-{{split}}-{{key}}.tsv"
+    log:
+        f"{R}/logs/export_png/data/{{dataset}}-{{split}}-{{key}}.log",

@@ -30,3 +30,24 @@ def serve_dir(monkeypatch):
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def onnx_inception_graph(tmp_path_factory):
+    """pytorch-fid's Inception exported to ONNX from the offline weights, once per session
+    (the export takes ~15 s here); skips where the weights are absent."""
+    from pathlib import Path
+
+    weights = (
+        Path(__file__).resolve().parents[2]
+        / "shared"
+        / "weights"
+        / "pt_inception-2015-12-05-6726825d.pth"
+    )
+    if not weights.is_file():
+        pytest.skip(f"offline FID weights not found at {weights}")
+    from ganrepro.metrics import inception_onnx
+
+    return inception_onnx.export_inception_onnx(
+        weights, tmp_path_factory.mktemp("onnx") / "inception.onnx"
+    )

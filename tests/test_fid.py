@@ -247,11 +247,8 @@ def reference_features(image_sets, torch_home):
 
 
 @pytest.fixture(scope="module")
-def onnx_inception(tmp_path_factory):
-    graph = inception_onnx.export_inception_onnx(
-        WEIGHTS, tmp_path_factory.mktemp("onnx") / "inception.onnx"
-    )
-    return inception_onnx.OnnxInception(graph, threads=torch.get_num_threads())
+def onnx_inception(onnx_inception_graph):
+    return inception_onnx.OnnxInception(onnx_inception_graph, threads=torch.get_num_threads())
 
 
 @pytest.fixture(scope="module")

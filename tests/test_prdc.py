@@ -135,16 +135,13 @@ def _blurred(images: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def cifar_features(tmp_path_factory):
+def cifar_features(onnx_inception_graph):
     """pool3 features (ONNX path, as the workflow computes them on a CPU) of 80 CIFAR-10 test
     images (the real set), 40 other test images, and those 40 blurred: 160 images in all, as
     Inception runs at ~10 images/s per core here."""
     if not WEIGHTS.is_file() or not (CIFAR / "test").is_dir():
         pytest.skip(f"needs the offline FID weights ({WEIGHTS}) and CIFAR-10 copy ({CIFAR})")
-    graph = inception_onnx.export_inception_onnx(
-        WEIGHTS, tmp_path_factory.mktemp("onnx") / "inception.onnx"
-    )
-    net = inception_onnx.OnnxInception(graph, threads=min(2, os.cpu_count() or 1))
+    net = inception_onnx.OnnxInception(onnx_inception_graph, threads=min(2, os.cpu_count() or 1))
     real, other = _cifar("test", 0, 8), _cifar("test", 8, 4)
     return {
         "real": net.features(real),

@@ -226,6 +226,26 @@ def test_quick_run_leaves_tensorboard_curves_of_every_step_and_score(quick_run):
     assert [e.step for e in scores.Scalars("KID")] == [2]  # the analysed run's final epoch
 
 
+@pytest.mark.slow
+def test_exported_pngs_score_the_pipelines_fid(quick_run):
+    """The README's cross-check input: rule export_png's PNGs of a run's samples and of the
+    reference split give, through ganrepro.crosscheck, the FID the pipeline computed."""
+    from ganrepro.crosscheck import our_fid
+
+    work, config = quick_run
+    results = work / "results"
+    run = next((results / "runs").glob("dcgan-s0-*")).name
+    (test_split,) = (results / "data" / "cifar10").glob("test-*.npz")  # all 200: the reference
+    samples = f"results/png/{run}/epoch0002"
+    real = f"results/png/data/cifar10/{test_split.stem}"
+    snakemake(work, config, "--cores", "1", samples, real)
+    assert len(list((work / samples).glob("*.png"))) == QUICK["fid"]["generated_images"]
+    assert len(list((work / real).glob("*.png"))) == 200
+    fid = json.loads((results / "runs" / run / "fid" / "epoch0002.json").read_text())["fid"]
+    ours = our_fid(work / samples, work / real, results / "weights" / "fid_inception.pth")
+    assert ours == pytest.approx(fid, rel=1e-3)  # torch features here, ONNX Runtime's there
+
+
 # rules that run in Snakemake's own process or only collect: no benchmark file of their own
 UNMEASURED_RULES = {"all", "manifest", "run_summary", "costs"}
 
