@@ -234,10 +234,6 @@ def lost_files():
 COST_TABLES = [f"{R}/tables/costs/{name}.csv" for name in ("runs", "experiments", "jobs")]
 
 
-def last_losses(run):
-    return f"{R}/runs/{run}/losses/epoch{max(epochs(run)):04d}.csv"
-
-
 # Report navigation: categories in the order of the flow (the report sorts them by name), a
 # subcategory per experiment (per dataset for the data), and labels on every item, "item"
 # first: the report sorts a subcategory's items by their labels in order.

@@ -135,13 +135,12 @@ rule aggregate:
         "../scripts/aggregate.py"
 
 
-# Last: its inputs are the other tables, so every job's benchmark file is there when it reads
-# the folder. The benchmark files are read, never inputs (requesting a finished run's missing
-# one would train it again).
+# Last: its inputs are the final tables, made after every other job, so every benchmark file
+# is there when it reads the folder. What it reads (benchmarks, manifests, each run's losses and
+# training log) is not listed as input: a finished run's missing benchmark file, requested,
+# would train the run again, and a list of every run's files would be a wall in `snakemake -n`.
 rule costs:
     input:
-        manifests=expand(f"{R}/manifests/{{exp}}.json", exp=EXPERIMENTS),
-        losses=[last_losses(run) for run in TRAINED],
         tables=[f"{R}/tables/fid_summary.csv", *analysis_targets()],
     output:
         runs_table=COST_TABLES[0],
@@ -155,8 +154,8 @@ rule costs:
             labels={"item": "cost of every run and experiment"},
         ),
     params:
-        benchmarks=BENCH,
-        train_logs=f"{R}/logs/train",
+        experiments=EXPERIMENTS,
+        results=R,
     log:
         f"{R}/logs/costs.log",
     conda:

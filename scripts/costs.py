@@ -28,10 +28,8 @@ NOTE = (
 
 def main(
     *,
-    manifests,
-    losses,
-    benchmarks,
-    train_logs,
+    experiments,
+    results,
     runs_table,
     experiments_table,
     jobs_table,
@@ -39,15 +37,14 @@ def main(
     tables=(),
     log=None,
 ):
-    """``manifests``: every experiment's manifest; ``losses``: each trained run's last loss
-    CSV (runs/<run>/losses/epochNNNN.csv); ``benchmarks``, ``train_logs``: the folders of the
-    benchmark files and of the training jobs' logs. ``tables`` are not read: they order this job
-    last, so every other job's benchmark file exists."""
+    """``experiments``: this config's experiment names; ``results``: the results folder, where
+    the job reads the experiments' manifests, each trained run's last loss CSV and training
+    logs, and the benchmark files. ``tables`` are not read: they order this job last."""
     with open_log(log) as logf:
-        runs, experiments = _runs_of(manifests, losses, train_logs)
-        jobs = benchmark_jobs(benchmarks, runs)
+        runs, members = _runs_of(Path(results), experiments)
+        jobs = benchmark_jobs(Path(results, "benchmarks"), runs)
         per_run = run_costs(jobs, runs)
-        per_exp = experiment_costs(jobs, per_run, experiments)
+        per_exp = experiment_costs(jobs, per_run, members)
         write_csv(jobs, jobs_table)
         write_csv(per_run, runs_table)
         write_csv(per_exp, experiments_table)
@@ -69,30 +66,28 @@ def main(
         )
 
 
-def _runs_of(manifests, losses, train_logs):
+def _runs_of(results, experiments):
     """Per trained run: its experiments, eval epochs, images seen and device; per experiment:
     the trained runs whose files hold its runs."""
-    steps = {Path(p).parents[1].name: _rows(p) for p in losses}
-    runs, experiments = {}, {}
-    for path in manifests:
-        manifest = json.loads(Path(path).read_text())
-        exp = manifest["experiment"]
-        experiments[exp] = []
+    runs, members = {}, {}
+    for exp in experiments:
+        manifest = json.loads((results / "manifests" / f"{exp}.json").read_text())
+        members[exp] = []
         for info in manifest["runs"].values():
-            trained = info["trained_as"]
-            experiments[exp].append(trained)
-            run = runs.setdefault(
-                trained,
-                {
+            trained, settings = info["trained_as"], info["settings"]
+            members[exp].append(trained)
+            if trained not in runs:
+                last = max(settings["eval_epochs"])
+                losses = results / "runs" / trained / "losses" / f"epoch{last:04d}.csv"
+                runs[trained] = {
                     "experiments": [],
-                    "epochs": info["settings"]["eval_epochs"],
-                    "images_seen": steps[trained] * info["settings"]["batch_size"],
-                    "device": train_device(_last_log(train_logs, trained)),
-                },
-            )
-            if exp not in run["experiments"]:
-                run["experiments"].append(exp)
-    return runs, experiments
+                    "epochs": settings["eval_epochs"],
+                    "images_seen": _rows(losses) * settings["batch_size"],
+                    "device": train_device(_last_log(results / "logs" / "train", trained)),
+                }
+            if exp not in runs[trained]["experiments"]:
+                runs[trained]["experiments"].append(exp)
+    return runs, members
 
 
 def _rows(losses_csv):

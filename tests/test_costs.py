@@ -88,23 +88,22 @@ def test_the_training_device_is_read_from_the_jobs_log(tmp_path):
 
 
 def test_the_script_writes_tables_and_a_page(folder, tmp_path):
-    manifest = tmp_path / "e1.json"
+    """As the rule calls it: everything read from the results folder."""
+    results = folder.parent  # holds benchmarks/
+    (results / "manifests").mkdir()
     settings = {"eval_epochs": [1, 2], "batch_size": 4}
     run = {"trained_as": "a", "settings": settings}
-    manifest.write_text(json.dumps({"experiment": "e1", "runs": {"a": run}}))
-    losses = tmp_path / "runs" / "a" / "losses" / "epoch0002.csv"
+    (results / "manifests" / "e1.json").write_text(
+        json.dumps({"experiment": "e1", "runs": {"a": run}})
+    )
+    losses = results / "runs" / "a" / "losses" / "epoch0002.csv"
     losses.parent.mkdir(parents=True)
     losses.write_text("epoch,step,d_loss\n" + "".join(f"1,{i},0.5\n" for i in range(6)))
     out = {k: str(tmp_path / f"{k}.csv") for k in ("runs_table", "experiments_table", "jobs_table")}
     costs_script.main(
-        manifests=[str(manifest)],
-        losses=[str(losses)],
-        benchmarks=str(folder),
-        train_logs=str(tmp_path / "logs"),
-        page=str(tmp_path / "costs.html"),
-        **out,
+        experiments=["e1"], results=str(results), page=str(tmp_path / "costs.html"), **out
     )
     runs = pd.read_csv(out["runs_table"])
     assert runs.run.tolist() == ["a"] and runs.images_seen.tolist() == [24]
-    assert runs.device.tolist() == ["unknown"]
+    assert runs.device.tolist() == ["unknown"]  # no training log
     assert "<table" in (tmp_path / "costs.html").read_text()
