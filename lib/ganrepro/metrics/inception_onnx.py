@@ -23,6 +23,11 @@ from ganrepro.io import atomic_path
 from ganrepro.metrics.frechet import FID_DIMS, inception_input
 
 BACKENDS = ("auto", "torch", "onnxruntime")
+# Peak memory of a features job grows with the batch: measured here (bench/features_memory.py,
+# 2026-12-03, 2 threads) 1.23 GB at 25 images, 1.36 at 50, 1.9 at 100, 3.1 at 200 without
+# ONNX Runtime's memory arena, 2.2 / 3.7 / 6.7 GB at 50 / 100 / 200 with it, at the same speed
+# within noise. So the CPU path runs batches of at most 50, arena off: <= 1.4 GB per job.
+MAX_CPU_BATCH = 50
 _INPUT, _OUTPUT = "images", "pool3"
 
 
@@ -91,7 +96,9 @@ def export_inception_onnx(weights_path: str | os.PathLike, out_path: str | os.Pa
 class OnnxInception:
     """An ONNX Runtime session of the exported graph, on a given number of CPU threads."""
 
-    def __init__(self, onnx_path: str | os.PathLike, threads: int | None = None):
+    def __init__(
+        self, onnx_path: str | os.PathLike, threads: int | None = None, memory_arena: bool = False
+    ):
         import onnxruntime as ort
 
         onnx_path = Path(onnx_path)
@@ -107,16 +114,19 @@ class OnnxInception:
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.enable_cpu_mem_arena = memory_arena
         self.session = ort.InferenceSession(
             str(onnx_path), options, providers=["CPUExecutionProvider"]
         )
 
     def features(self, images: np.ndarray, batch_size: int = 50) -> np.ndarray:
-        """Pool3 features (float64, (N, 2048)) of uint8 images (N, H, W, C), C in {1, 3}.
+        """Pool3 features (float64, (N, 2048)) of uint8 images (N, H, W, C), C in {1, 3}, in
+        batches of at most ``MAX_CPU_BATCH`` (memory; the features do not depend on it).
 
         The input is what pytorch-fid feeds its network from a PNG: ``uint8 / 255`` in float32
         (one correctly rounded division, the same bits as torch's), grey repeated to RGB.
         """
+        batch_size = min(batch_size, MAX_CPU_BATCH)
         images = inception_input(images, batch_size)
         out = np.empty((len(images), FID_DIMS), dtype=np.float64)
         for start in range(0, len(images), batch_size):
