@@ -155,7 +155,8 @@ rule costs:
         ),
     params:
         experiments=EXPERIMENTS,
-        results=R,
+        # the results folder, from the output's path (R/tables/costs/runs.csv)
+        results=lambda w, output: str(Path(output.runs_table).parents[2]),
     log:
         f"{R}/logs/costs.log",
     conda:
