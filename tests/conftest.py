@@ -51,3 +51,21 @@ def onnx_inception_graph(tmp_path_factory):
     return inception_onnx.export_inception_onnx(
         weights, tmp_path_factory.mktemp("onnx") / "inception.onnx"
     )
+
+
+@pytest.fixture
+def tiny_data(tmp_path):
+    """64 random 32x32 RGB images of two classes as a prepared split (train.npz): enough for
+    a training segment of the train rule's script in a second."""
+    import numpy as np
+    from ganrepro.data import ImageArrays, save_arrays
+
+    rng = np.random.default_rng(0)
+    arrays = ImageArrays(
+        images=rng.integers(0, 256, (64, 32, 32, 3), dtype=np.uint8),
+        labels=np.arange(64) % 2,
+        classes=["a", "b"],
+    )
+    path = tmp_path / "train.npz"
+    save_arrays(path, arrays)
+    return path

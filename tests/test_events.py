@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from ganrepro import events
-from ganrepro.data import ImageArrays, save_arrays
 
 pytest.importorskip("tensorboard")
 from tensorboard.backend.event_processing.event_accumulator import (  # noqa: E402
@@ -38,19 +37,6 @@ def read(folder: Path) -> EventAccumulator:
 def scalar_series(acc: EventAccumulator, tag: str) -> tuple[list[int], list[float]]:
     points = acc.Scalars(tag)
     return [p.step for p in points], [p.value for p in points]
-
-
-@pytest.fixture
-def tiny_data(tmp_path):
-    rng = np.random.default_rng(0)
-    arrays = ImageArrays(
-        images=rng.integers(0, 256, (64, 32, 32, 3), dtype=np.uint8),
-        labels=np.arange(64) % 2,
-        classes=["a", "b"],
-    )
-    path = tmp_path / "train.npz"
-    save_arrays(path, arrays)
-    return path
 
 
 def train(data, run: Path, epoch: int, **kw):

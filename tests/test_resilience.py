@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from ganrepro.data import ImageArrays, load_arrays, save_arrays
+from ganrepro.data import load_arrays
 from ganrepro.io import atomic_path, load_torch, remake
 from ganrepro.tables import code_versions, fid_by_epoch, load_scores, run_summary
 
@@ -36,19 +36,6 @@ from workflow_cli import local_config, snakemake, snakemake_command  # noqa: E40
 SETTINGS = dict(
     model="dcgan", loss="bce", latent_dim=8, width=8, batch_size=16, epochs=2, eval_epochs=[1, 2]
 )
-
-
-@pytest.fixture
-def tiny_data(tmp_path):
-    rng = np.random.default_rng(0)
-    arrays = ImageArrays(
-        images=rng.integers(0, 256, (64, 32, 32, 3), dtype=np.uint8),
-        labels=np.arange(64) % 2,
-        classes=["a", "b"],
-    )
-    path = tmp_path / "train.npz"
-    save_arrays(path, arrays)
-    return path
 
 
 def outputs(tmp_path, epoch):
