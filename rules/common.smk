@@ -47,6 +47,19 @@ def epochs(run):
     return RUNS[run].settings["eval_epochs"]
 
 
+# Fewer samples at a run's intermediate epochs (fid.intermediate_images): its curve is scored at
+# that n throughout (the last epoch on the first n of its samples too), its final FID at
+# fid.generated_images.
+CURVE_IMAGES = FID.get("intermediate_images")
+
+
+def generated_images(run, epoch):
+    """Samples drawn from a run's checkpoint of that epoch."""
+    if CURVE_IMAGES and int(epoch) != max(epochs(run)):
+        return CURVE_IMAGES
+    return FID["generated_images"]
+
+
 def dataset_of(run):
     return RUNS[run].dataset
 

@@ -16,7 +16,7 @@ rule sample:
             labels=lambda w: {"item": "3 samples", **run_labels(w.run, epoch=w.epoch)},
         ),
     params:
-        n=FID["generated_images"],
+        n=lambda w: generated_images(w.run, w.epoch),
         seed=FID["sample_seed"],
         grid_images=config.get("sampling", {}).get("grid_images", 64),
     threads: config["threads"]
@@ -132,6 +132,7 @@ rule fid:
         frechet_method=config["fid"].get("frechet", "eigh"),
         # only when configured: a new param re-runs every score, so "off" must add none
         **({"infinity": FID["infinity"]} if "infinity" in FID else {}),
+        **({"subset_sizes": [CURVE_IMAGES]} if CURVE_IMAGES else {}),
     benchmark:
         f"{BENCH}/fid/{{run}}/epoch{{epoch}}.tsv"
     log:

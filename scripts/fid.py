@@ -28,12 +28,15 @@ def main(
     reference_split,
     frechet_method="eigh",
     infinity=None,
+    subset_sizes=(),
     tensorboard=True,
     log=None,
 ):
     """``dataset``: the reference split's definition and the dataset's name. ``infinity``: None
     (off) or {"sizes": [...] or None, "min_size": int or None, "seed": int} to add FID∞, the
-    FID extrapolated to infinitely many samples (``ganrepro.metrics.fid_infinity``)."""
+    FID extrapolated to infinitely many samples (``ganrepro.metrics.fid_infinity``).
+    ``subset_sizes``: also the FID of the first n samples for each n below the sample count
+    (fid.intermediate_images: the last epoch scored at the n of the run's other epochs)."""
     with open_log(log) as logf:
         ref = load_npz(reference, required=["mu", "sigma", "n"])
         mu_r, sigma_r, n_ref = ref["mu"], ref["sigma"], int(ref["n"])
@@ -78,14 +81,23 @@ def main(
                 seed=infinity.get("seed", 0),
                 method=frechet_method,
             )
+        subsets = [
+            {"n": n, "fid": frechet_distance_to_features(feats[:n], mu_r, sigma_r, method=frechet_method)}
+            for n in sorted(set(subset_sizes))
+            if status == "ok" and n < len(feats)
+        ]
         # the code of every stage behind this number: the samples' (training, sampling,
         # features), the reference statistics' (features, statistics), and this job's
         code = [*_recorded(gen), *_recorded(ref), code_version("fid")]
         result = {"run": run, "epoch": epoch, "fid": fid, "status": status, "protocol": protocol}
+        if subsets:
+            result["fid_subsets"] = subsets
         if infinity is not None:
             result["fid_infinity"] = fid_inf  # null for a run without samples, like fid
         write_json(score, {**result, "code": code})
         line = f"{run} epoch {epoch}: FID {fid}"
+        for sub in subsets:
+            line += f", FID of the first {sub['n']} samples {sub['fid']}"
         if fid_inf is not None:
             line += f", FID∞ {fid_inf['fid_infinity']} (sizes {fid_inf['sizes']})"
         print(f"{line} ({status})", file=logf)

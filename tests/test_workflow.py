@@ -155,14 +155,21 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
     from ganrepro.models import FAMILIES
 
     assert set(by_epoch.model) == set(FAMILIES)
-    # the table's numbers are the score files' numbers
+    # the table's numbers are the score files' numbers; a run's last epoch has
+    # fid.generated_images samples (and a score of its first intermediate_images), the others
+    # fid.intermediate_images
+    last_epoch = by_epoch.groupby("trained_as").epoch.max()
+    n_final, n_curve = QUICK["fid"]["generated_images"], QUICK["fid"]["intermediate_images"]
     for _, row in by_epoch.iterrows():
         score = json.loads(
             (results / "runs" / row.trained_as / "fid" / f"epoch{row.epoch:04d}.json").read_text()
         )
         assert score["run"] == row.trained_as
         assert math.isclose(score["fid"], row.fid)
-        assert score["protocol"]["n_generated"] == QUICK["fid"]["generated_images"]
+        last = row.epoch == last_epoch[row.trained_as]
+        assert score["protocol"]["n_generated"] == (n_final if last else n_curve)
+        assert [s["n"] for s in score.get("fid_subsets", [])] == ([n_curve] if last else [])
+        assert row.n_curve == n_curve
         assert score["protocol"]["reference"]["n_images"] == 200
         assert score["protocol"]["frechet"] == QUICK["fid"]["frechet"]
         backends = score["protocol"]["features_backend"]

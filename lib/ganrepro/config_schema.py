@@ -44,3 +44,10 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any]) -> None:
     if err is not None:
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
         raise ValueError(f"{where}: {err.message}")
+    fid = config.get("fid", {})
+    n_curve, n_final = fid.get("intermediate_images"), fid.get("generated_images")
+    if n_curve is not None and n_final is not None and n_curve >= n_final:
+        raise ValueError(
+            f"fid.intermediate_images: {n_curve} is not below fid.generated_images "
+            f"({n_final}); lower it, or set it to null to score every epoch on {n_final} samples"
+        )

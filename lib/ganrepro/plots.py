@@ -45,7 +45,10 @@ def save_figure(fig: plt.Figure, path: str | Path) -> None:
 
 
 def fid_vs_epoch(by_epoch: pd.DataFrame, path: str | Path, title: str = "FID vs epoch") -> None:
-    """One line per run, one colour per experiment; diverged points are absent."""
+    """One line per run, one colour per experiment; diverged points are absent. With
+    fid.intermediate_images the lines are the curve's scores (one n throughout)."""
+    if _has_curve(by_epoch):
+        by_epoch = by_epoch.assign(fid=by_epoch.fid_curve, n_generated=by_epoch.n_curve)
     fig, ax = plt.subplots(figsize=(8, 5))
     experiments = list(dict.fromkeys(by_epoch.experiment))
     colours = {e: plt.cm.tab10(i % 10) for i, e in enumerate(experiments)}
@@ -147,6 +150,10 @@ def fid_vs_epoch_by_setting(
     styles = _setting_styles(settings, coords, keys)
     single = len(settings) == 1
     most_seeds = rows.groupby("grid").seed.nunique().max() if len(rows) else 0
+    # with fid.intermediate_images the lines are the scores of the curve's n (the last epoch's
+    # on its first samples) and the final FIDs, of more samples, are diamonds of their own
+    two_n = _has_curve(rows)
+    col = "fid_curve" if two_n else "fid"
     experiment = str(rows["experiment"].iloc[0]) if "experiment" in rows and len(rows) else title
 
     fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
@@ -158,12 +165,12 @@ def fid_vs_epoch_by_setting(
         g = rows[rows.grid == grid]
         colour, ls, marker = styles[grid]
         colours[grid] = colour
-        ok = g[(g.status == "ok") & g.fid.notna()]
+        ok = g[(g.status == "ok") & g[col].notna()]
         seeds = list(dict.fromkeys(g.seed))
         n_diverged = sum(
-            1 for s in seeds if ((g.seed == s) & ((g.status != "ok") | g.fid.isna())).any()
+            1 for s in seeds if ((g.seed == s) & ((g.status != "ok") | g[col].isna())).any()
         )
-        stats = ok.groupby("epoch").fid.agg(["mean", "std", "count"]).sort_index()
+        stats = ok.groupby("epoch")[col].agg(["mean", "std", "count"]).sort_index()
         name = experiment if single else describe_setting(coords[grid], keys) or experiment
         note = _seeds_note(len(seeds), n_diverged, most_seeds)
         label = f"{name} ({note})" if note else name
@@ -193,6 +200,20 @@ def fid_vs_epoch_by_setting(
                 gid="band",
                 interpolate=False,
             )
+        if two_n:
+            final = ok[ok.n_generated > ok.n_curve].groupby("epoch").fid.mean()
+            ax.scatter(
+                final.index,
+                final,
+                marker="D",
+                s=36,
+                color=colour,
+                edgecolors="black",
+                linewidths=0.6,
+                zorder=4,
+                gid="final",
+            )
+            plotted += list(final)
         partial = stats[stats["count"] < len(seeds)]
         if len(seeds) >= 2 and len(partial):
             any_partial = True
@@ -243,6 +264,12 @@ def fid_vs_epoch_by_setting(
                 fontsize=8,
                 color=colour,
             )
+    if two_n:
+        n_final = int(rows.n_generated.max())
+        handles.append(
+            Line2D([], [], ls="", marker="D", ms=5, mfc="0.6", mec="black",
+                   label=f"final FID of {n_final} samples (lines: {int(rows.n_curve.min())})")
+        )
     if any_partial:
         handles.append(
             Line2D(
@@ -671,10 +698,22 @@ def _seeds_note(n_seeds: int, n_diverged: int, most_seeds: int = 1) -> str:
     return f"{n_seeds} seeds" + (f", {n_diverged} diverged" if n_diverged else "")
 
 
+def _has_curve(df: pd.DataFrame) -> bool:
+    """Scores of two sample sizes (fid.intermediate_images): a curve's n and a final n."""
+    return {"fid_curve", "n_curve"} <= set(df.columns) and bool(
+        (df.n_curve != df.n_generated).any()
+    )
+
+
 def _protocol(df: pd.DataFrame) -> str:
     """ "FID of N generated vs <reference>", or "mixed protocols" when rows differ."""
     if not {"n_generated", "reference"} <= set(df.columns) or not len(df):
         return "FID, protocol not recorded"
+    if _has_curve(df) and df.n_curve.nunique() == 1 and df.reference.nunique() == 1:
+        return (
+            f"FID of {int(df.n_curve.iloc[0])} generated per epoch, "
+            f"{int(df.n_generated.max())} at the last, vs {df.reference.iloc[0]}"
+        )
     pairs = df[["n_generated", "reference"]].drop_duplicates()
     if len(pairs) > 1:
         return "FID under mixed protocols (images generated or reference differ; see the table)"

@@ -124,7 +124,7 @@ def comparison_table(
         names = list(dict.fromkeys(g.run))
         settings = runs[names[0]]["settings"]
         finals = _finals(g)
-        bests = _per_run(g, lambda r: r.fid.min())
+        bests = _per_run(_of_final_n(g), lambda r: r.fid.min())
         row = {
             "setting": describe_setting(grid) or "(the experiment's one setting)",
             **{f"setting.{k}": v for k, v in grid.items()},
@@ -189,11 +189,20 @@ def _ours_for(ref: Mapping[str, Any], g: pd.DataFrame) -> float | None:
         return float(at.mean()) if len(at) else None
     if "value" not in ref:  # mean / std / min over epochs
         stat = next(k for k in ("mean", "min", "std") if k in ref)
-        per_run = g.groupby("run").fid.agg({"mean": "mean", "min": "min", "std": "std"}[stat])
+        per_run = _of_final_n(g).groupby("run").fid.agg({"mean": "mean", "min": "min", "std": "std"}[stat])
         return float(per_run.mean())
     if ref.get("of") == "best":  # e.g. StudioGAN's: the best of its evaluations
-        return float(pd.Series(_per_run(g, lambda r: r.fid.min())).mean())
+        return float(pd.Series(_per_run(_of_final_n(g), lambda r: r.fid.min())).mean())
     return float(pd.Series(_finals(g)).mean())
+
+
+def _of_final_n(g: pd.DataFrame) -> pd.DataFrame:
+    """The scores of each run made from as many samples as its final one: with
+    fid.intermediate_images, best and statistics over epochs compare scores of one n."""
+    if "n_generated" not in g:
+        return g
+    final_n = g.sort_values("epoch").groupby("run").n_generated.transform("last")
+    return g[g.n_generated == final_n.reindex(g.index)]
 
 
 def _finals(g: pd.DataFrame) -> list[float]:

@@ -23,12 +23,17 @@ def score_row(score: dict[str, Any]) -> dict[str, Any]:
     p = score["protocol"]
     ref = p["reference"]
     code = score.get("code", [])
+    # the curve's score: of the fewest samples scored (fid.intermediate_images), so every epoch
+    # of a run has one of the same n
+    curve = min(score.get("fid_subsets", []), key=lambda s: s["n"], default=None)
     return {
         "run": score["run"],
         "epoch": score["epoch"],
         "status": score["status"],
         "fid": score["fid"],
         "n_generated": p["n_generated"],
+        "fid_curve": curve["fid"] if curve else score["fid"],
+        "n_curve": curve["n"] if curve else p["n_generated"],
         "reference": f"{ref['dataset']}:{ref['split']}[{ref['n_images']}]",
         "weights_sha256": p["weights"]["sha256"][:12],
         "features_backend": p.get("features_backend", {}).get("generated", "unknown"),

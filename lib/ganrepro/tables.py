@@ -44,8 +44,9 @@ def load_summaries(paths: Iterable[str | Path]) -> tuple[pd.DataFrame, dict[str,
 
 
 def _with_nan(df: pd.DataFrame) -> pd.DataFrame:
-    if "fid" in df:
-        df["fid"] = df["fid"].astype(float)  # None (diverged) -> NaN
+    for col in ("fid", "fid_curve"):
+        if col in df:
+            df[col] = df[col].astype(float)  # None (diverged) -> NaN
     return df
 
 
@@ -111,9 +112,10 @@ def run_summary(by_epoch: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for run, g in by_epoch.groupby("run", sort=False):
         g = g.sort_values("epoch")
-        ok = g[g.status == "ok"]
         diverged = (g.status != "ok").any()
         last = g.iloc[-1]
+        # best, mean and std compare only scores of the final's n (fid.intermediate_images)
+        ok = g[(g.status == "ok") & (g.n_generated == last.n_generated)]
         rows.append(
             {
                 "experiment": last.experiment,
