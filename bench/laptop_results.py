@@ -134,7 +134,11 @@ def markdown(table: pd.DataFrame, exps: pd.DataFrame, untrained, cli) -> str:
     ]
     for r in table.itertuples():
         learns = {True: "yes", False: "**no**", None: "n/a"}[r.learns]
-        base = f"{r.dcgan_same_budget:.1f} ({r.budget_matched_on})" if r.experiment != BASELINE else "—"
+        base = (
+            f"{r.dcgan_same_budget:.1f} ({r.budget_matched_on})"
+            if r.experiment != BASELINE
+            else "—"
+        )
         ratio = f"{r.ratio:.2f}" if r.experiment != BASELINE else "—"
         lines.append(
             f"| {r.experiment} | {r.seeds} | {r.images_seen:,} | {fid(r)} | {r.fid_curve:.1f} "
@@ -154,7 +158,8 @@ def markdown(table: pd.DataFrame, exps: pd.DataFrame, untrained, cli) -> str:
         t = total.loc["total"]
         notes.append(
             f"Total job time {t.wall_h * 60:.0f} min ({t.wall_h:.2f} h), peak memory of any job "
-            f"{t.peak_rss_mb / 1024:.2f} GB" + (f"; that day's pytorch-fid CLI: {cli} images/s." if cli else ".")
+            f"{t.peak_rss_mb / 1024:.2f} GB"
+            + (f"; that day's pytorch-fid CLI: {cli} images/s." if cli else ".")
         )
     if untrained is not None:
         notes.append(f"Untrained DCGAN generator, same protocol (1k): FID {untrained:.1f}.")
@@ -162,8 +167,8 @@ def markdown(table: pd.DataFrame, exps: pd.DataFrame, untrained, cli) -> str:
 
 
 def figure(by_epoch: pd.DataFrame, n_train: int, path: Path) -> None:
-    from ganrepro.plots import save_figure
     import matplotlib.pyplot as plt
+    from ganrepro.plots import save_figure
 
     fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
     for i, exp in enumerate(dict.fromkeys(by_epoch.experiment)):
@@ -173,17 +178,36 @@ def figure(by_epoch: pd.DataFrame, n_train: int, path: Path) -> None:
         x = curve.index * n_train / 1000
         ax.plot(x, curve["mean"], marker="o", ms=4, color=colour, label=exp)
         if (curve["count"] > 1).any():
-            ax.fill_between(x, curve["mean"] - curve["std"], curve["mean"] + curve["std"],
-                            color=colour, alpha=0.18, lw=0)
+            ax.fill_between(
+                x,
+                curve["mean"] - curve["std"],
+                curve["mean"] + curve["std"],
+                color=colour,
+                alpha=0.18,
+                lw=0,
+            )
         last = g[(g.epoch == g.epoch.max()) & (g.n_generated > g.n_curve)]
         if len(last):
-            ax.scatter([last.epoch.iloc[0] * n_train / 1000], [last.fid.mean()], marker="D",
-                       s=40, color=colour, edgecolors="black", linewidths=0.6, zorder=4)
+            ax.scatter(
+                [last.epoch.iloc[0] * n_train / 1000],
+                [last.fid.mean()],
+                marker="D",
+                s=40,
+                color=colour,
+                edgecolors="black",
+                linewidths=0.6,
+                zorder=4,
+            )
     n_curve, n_final = int(by_epoch.n_curve.min()), int(by_epoch.n_generated.max())
-    ax.scatter([], [], marker="D", color="0.6", edgecolors="black", label=f"final, {n_final} samples")
+    ax.scatter(
+        [], [], marker="D", color="0.6", edgecolors="black", label=f"final, {n_final} samples"
+    )
     ax.set(xlabel="training images seen (thousands)", ylabel="FID (lower is better)")
-    ax.set_title(f"FID of {n_curve} samples per scored epoch vs the 10,000 CIFAR-10 test images "
-                 f"(mean ± std over seeds); diamonds: {n_final} samples", fontsize=9)
+    ax.set_title(
+        f"FID of {n_curve} samples per scored epoch vs the 10,000 CIFAR-10 test images "
+        f"(mean ± std over seeds); diamonds: {n_final} samples",
+        fontsize=9,
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.suptitle("The laptop tier: every family on CIFAR-10, 32 px, CPU", fontsize=11)
@@ -193,17 +217,17 @@ def figure(by_epoch: pd.DataFrame, n_train: int, path: Path) -> None:
 def measure_untrained(config: dict, results: Path, n: int) -> float:
     """FID of the DCGAN G at initialisation (seed 0), n samples, as the workflow scores one."""
     import torch
-
-    from ganrepro.generate import generate
     from ganrepro.data import to_uint8
+    from ganrepro.generate import generate
     from ganrepro.metrics.frechet import frechet_distance_to_features, load_statistics
     from ganrepro.metrics.inception_onnx import OnnxInception
     from ganrepro.models import build_generator
 
     s = experiment_settings(config)[BASELINE]
     torch.manual_seed(0)
-    G = build_generator(s["model"], latent_dim=s["latent_dim"], image_size=32, channels=3,
-                        width=s["width"]).eval()
+    G = build_generator(
+        s["model"], latent_dim=s["latent_dim"], image_size=32, channels=3, width=s["width"]
+    ).eval()
     images, _ = generate(G, n, seed=config["fid"]["sample_seed"])
     feats = OnnxInception(results / "weights" / "fid_inception.onnx", threads=2).features(
         to_uint8(images).numpy()
@@ -230,8 +254,9 @@ def main() -> None:
         print(f"untrained DCGAN G: FID {untrained:.2f}")
     by_epoch, runs, exps = load(args.results, list(config["experiments"]))
     table = summary(by_epoch, runs, exps, experiment_settings(config), n_train, untrained)
-    version = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
-                             capture_output=True, text=True).stdout.strip()
+    version = subprocess.run(
+        ["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True
+    ).stdout.strip()
     print(f"laptop tier, {date.today()}, code {version}\n")
     print(markdown(table, exps, untrained, args.cli))
     if args.figure:

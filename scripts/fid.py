@@ -82,7 +82,12 @@ def main(
                 method=frechet_method,
             )
         subsets = [
-            {"n": n, "fid": frechet_distance_to_features(feats[:n], mu_r, sigma_r, method=frechet_method)}
+            {
+                "n": n,
+                "fid": frechet_distance_to_features(
+                    feats[:n], mu_r, sigma_r, method=frechet_method
+                ),
+            }
             for n in sorted(set(subset_sizes))
             if status == "ok" and n < len(feats)
         ]

@@ -102,8 +102,14 @@ def _rows(curve_fids, final_fid, n_curve=1000, n_final=5000):
             "seed": 0,
             "grid": {},
             "dataset": "toy",
-            "settings": {"model": "dcgan", "loss": "bce", "lr": 2e-4, "lr_g": None,
-                         "lr_d": None, "batch_size": 64},
+            "settings": {
+                "model": "dcgan",
+                "loss": "bce",
+                "lr": 2e-4,
+                "lr_g": None,
+                "lr_d": None,
+                "batch_size": 64,
+            },
         }
     }
     return fid_by_epoch(pd.DataFrame(scores), runs)
@@ -119,17 +125,20 @@ def test_best_and_mean_compare_only_scores_of_the_final_n():
 
 
 def test_curve_is_of_one_n_and_the_final_is_a_diamond(tmp_path):
-    fig = fid_vs_epoch_by_setting(_rows([90.0, 70.0, 60.0], final_fid=52.0), tmp_path / "f.png",
-                                  title="t")
+    fig = fid_vs_epoch_by_setting(
+        _rows([90.0, 70.0, 60.0], final_fid=52.0), tmp_path / "f.png", title="t"
+    )
     ax = fig.axes[0]
     (line,) = [x for x in ax.get_lines() if x.get_gid() == "setting"]
     assert list(line.get_xdata()) == [2, 4, 6] and list(line.get_ydata()) == [90.0, 70.0, 60.0]
     (final,) = [c for c in ax.collections if c.get_gid() == "final"]
     assert final.get_offsets().tolist() == [[6.0, 52.0]]
     assert ax.get_title() == "FID of 1000 generated per epoch, 5000 at the last, vs toy:test[10000]"
-    texts = [t.get_text() for t in fig.legends[0].get_texts()] if fig.legends else [
-        t.get_text() for t in ax.get_legend().get_texts()
-    ]
+    texts = (
+        [t.get_text() for t in fig.legends[0].get_texts()]
+        if fig.legends
+        else [t.get_text() for t in ax.get_legend().get_texts()]
+    )
     assert "final FID of 5000 samples (lines: 1000)" in texts
 
 

@@ -267,8 +267,16 @@ def fid_vs_epoch_by_setting(
     if two_n:
         n_final = int(rows.n_generated.max())
         handles.append(
-            Line2D([], [], ls="", marker="D", ms=5, mfc="0.6", mec="black",
-                   label=f"final FID of {n_final} samples (lines: {int(rows.n_curve.min())})")
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="D",
+                ms=5,
+                mfc="0.6",
+                mec="black",
+                label=f"final FID of {n_final} samples (lines: {int(rows.n_curve.min())})",
+            )
         )
     if any_partial:
         handles.append(

@@ -189,7 +189,11 @@ def _ours_for(ref: Mapping[str, Any], g: pd.DataFrame) -> float | None:
         return float(at.mean()) if len(at) else None
     if "value" not in ref:  # mean / std / min over epochs
         stat = next(k for k in ("mean", "min", "std") if k in ref)
-        per_run = _of_final_n(g).groupby("run").fid.agg({"mean": "mean", "min": "min", "std": "std"}[stat])
+        per_run = (
+            _of_final_n(g)
+            .groupby("run")
+            .fid.agg({"mean": "mean", "min": "min", "std": "std"}[stat])
+        )
         return float(per_run.mean())
     if ref.get("of") == "best":  # e.g. StudioGAN's: the best of its evaluations
         return float(pd.Series(_per_run(_of_final_n(g), lambda r: r.fid.min())).mean())
