@@ -27,6 +27,7 @@ GOLDEN = Path(__file__).parent / "golden" / "run_names.yaml"
 CONFIGS = [
     "config.yaml",
     "config.yaml + configs/offline.yaml",
+    "configs/laptop.yaml + configs/offline.yaml",
     "configs/quick.yaml + configs/offline.yaml",
 ]
 
