@@ -217,24 +217,17 @@ def figure(by_epoch: pd.DataFrame, n_train: int, path: Path) -> None:
 def measure_untrained(config: dict, results: Path, n: int) -> float:
     """FID of the DCGAN G at initialisation (seed 0), n samples, as the workflow scores one."""
     import torch
-    from ganrepro.data import to_uint8
-    from ganrepro.generate import generate
-    from ganrepro.metrics.frechet import frechet_distance_to_features, load_statistics
-    from ganrepro.metrics.inception_onnx import OnnxInception
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from common import fid_of_generator
     from ganrepro.models import build_generator
 
     s = experiment_settings(config)[BASELINE]
     torch.manual_seed(0)
     G = build_generator(
         s["model"], latent_dim=s["latent_dim"], image_size=32, channels=3, width=s["width"]
-    ).eval()
-    images, _ = generate(G, n, seed=config["fid"]["sample_seed"])
-    feats = OnnxInception(results / "weights" / "fid_inception.onnx", threads=2).features(
-        to_uint8(images).numpy()
     )
-    (ref,) = [p for p in (results / "fid_ref").glob("cifar10-test-*-nall.npz")]
-    mu, sigma = load_statistics(ref)
-    return frechet_distance_to_features(feats, mu, sigma)
+    return fid_of_generator(G, n, results, seed=config["fid"]["sample_seed"])
 
 
 def main() -> None:

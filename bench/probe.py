@@ -1,0 +1,91 @@
+"""Short probes of one family's settings: train each variant for a few epochs on CIFAR-10 (the
+workflow's Trainer, in one process, one after another), then report its FID of 1,000 samples
+against all 10,000 test images, its losses at the end, its images/s, and a sample grid. For
+finding why a family learns slowly (issue 13's SAGAN), or which ingredient of a recipe helps,
+before a config runs it in full.
+
+    python bench/probe.py --experiment sagan --epochs 1 \
+        --variant as_configured='{}' \
+        --variant no_ttur='{lr_g: 0.0002, lr_d: 0.0002, beta1: 0.5, beta2: 0.999}'
+
+Settings start from the experiment's in configs/laptop.yaml (its first run) and each variant
+overrides them (YAML). Needs a laptop-tier results folder for the reference statistics and the
+ONNX graph (fid_of_generator in common.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import torch
+import yaml
+from common import CIFAR, REPO, fid_of_generator, hardware
+from ganrepro.data import prepare_split
+from ganrepro.experiments import expand_runs
+from ganrepro.images import save_grid
+from ganrepro.train import Trainer, TrainSettings
+
+
+def probe(settings: dict, data, epochs: int, out: Path, name: str, results: Path) -> dict:
+    s = TrainSettings(**{**settings, "epochs": epochs, "eval_epochs": (epochs,)})
+    t0 = time.perf_counter()
+    t = Trainer(
+        s, data, seed=0, device=torch.device("cpu"), state_dir=out / name, save_every_seconds=1e9
+    )
+    t.run()
+    seconds = time.perf_counter() - t0
+    tail = t.rows[-max(1, len(t.rows) // 10) :]  # the last tenth of the steps
+    d = sum(r[2] for r in tail) / len(tail)
+    g_rows = [r[3] for r in tail if r[3] == r[3]]
+    G = t.sampling_generator().eval()
+    with torch.no_grad():
+        from ganrepro.generate import generate
+
+        grid, _ = generate(G, 64, seed=1)
+    save_grid(grid, out / f"{name}.png")
+    return {
+        "variant": name,
+        "fid_1k": fid_of_generator(G, 1000, results),
+        "d_loss_end": d,
+        "g_loss_end": sum(g_rows) / len(g_rows) if g_rows else float("nan"),
+        "d_real_end": sum(r[4] for r in tail) / len(tail),  # D's mean logit on real images
+        "d_fake_end": sum(r[5] for r in tail) / len(tail),
+        "images_per_s": epochs * t.steps_per_epoch * s.batch_size / seconds,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--experiment", required=True)
+    ap.add_argument("--variant", action="append", required=True, help="name='{yaml overrides}'")
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--images", type=int, default=None, help="training images (default: all)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--results", type=Path, default=REPO / "results")
+    ap.add_argument("--out", type=Path, default=Path("/tmp/ganrepro-probe"))
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    config = yaml.safe_load((REPO / "configs" / "laptop.yaml").read_text())
+    base = next(r.settings for r in expand_runs(config).values() if r.experiment == args.experiment)
+    data = prepare_split("image_folder", "train", root=CIFAR, image_size=32, max_images=args.images)
+    args.out.mkdir(parents=True, exist_ok=True)
+    print(
+        f"hardware: {hardware(args.threads)}; {len(data.images)} training images, "
+        f"{args.epochs} epoch(s); grids in {args.out}"
+    )
+    for spec in args.variant:
+        name, _, overrides = spec.partition("=")
+        settings = {**base, **(yaml.safe_load(overrides) or {})}
+        r = probe(settings, data, args.epochs, args.out, name, args.results)
+        print(
+            f"{r['variant']:24s} FID(1k) {r['fid_1k']:7.1f}  D loss {r['d_loss_end']:.3f}  "
+            f"G loss {r['g_loss_end']:.3f}  D(real) {r['d_real_end']:.2f}  "
+            f"D(fake) {r['d_fake_end']:.2f}  {r['images_per_s']:.0f} images/s",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
