@@ -10,7 +10,9 @@ before a config runs it in full.
 
 Settings start from the experiment's in configs/laptop.yaml (its first run) and each variant
 overrides them (YAML). Needs a laptop-tier results folder for the reference statistics and the
-ONNX graph (fid_of_generator in common.py).
+ONNX graph (fid_of_generator in common.py). A variant may also set `init: xavier` or
+`init: orthogonal`: every conv and linear weight drawn anew that way (the families use DCGAN's
+N(0, 0.02)).
 """
 
 from __future__ import annotations
@@ -20,20 +22,51 @@ import time
 from pathlib import Path
 
 import torch
+import torch.nn as nn
 import yaml
 from common import CIFAR, REPO, fid_of_generator, hardware
 from ganrepro.data import prepare_split
 from ganrepro.experiments import expand_runs
 from ganrepro.images import save_grid
 from ganrepro.train import Trainer, TrainSettings
+from torch.nn.utils import parametrize
+
+INITS = {
+    "xavier": lambda w: nn.init.xavier_uniform_(w),
+    # drawn into a contiguous tensor: orthogonal_ cannot view a channels-last weight
+    "orthogonal": lambda w: w.copy_(nn.init.orthogonal_(torch.empty(w.shape))),
+}
+
+
+@torch.no_grad()
+def reinitialise(t: Trainer, kind: str) -> None:
+    """Every conv and linear weight of G and D drawn anew (``kind``), biases zero; spectrally
+    normalised layers get their power iteration's u, v warmed up on the new weights (15
+    training-mode forwards, as torch does at registration), BatchNorm statistics reset."""
+    for net in (t.G, t.D):
+        for m in net.modules():
+            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+                sn = parametrize.is_parametrized(m, "weight")
+                INITS[kind](m.parametrizations.weight.original if sn else m.weight)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+    z, y = t._sample_z(64)
+    for _ in range(15):
+        t.D(t.G(z, y), y)
+    for m in t.G.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.reset_running_stats()
 
 
 def probe(settings: dict, data, epochs: int, out: Path, name: str, results: Path) -> dict:
+    init = settings.pop("init", None)  # not a training setting: the probe's own override
     s = TrainSettings(**{**settings, "epochs": epochs, "eval_epochs": (epochs,)})
     t0 = time.perf_counter()
     t = Trainer(
         s, data, seed=0, device=torch.device("cpu"), state_dir=out / name, save_every_seconds=1e9
     )
+    if init:
+        reinitialise(t, init)
     t.run()
     seconds = time.perf_counter() - t0
     tail = t.rows[-max(1, len(t.rows) // 10) :]  # the last tenth of the steps
