@@ -153,3 +153,13 @@ def test_intermediate_images_must_be_fewer_than_the_final(tmp_path):
     bad["fid"]["intermediate_images"] = 1
     with pytest.raises(ValueError, match=r"fid\.intermediate_images: 1 is less than"):
         validate_config(bad, schema)
+
+
+def test_reference_statistics_over_epochs_use_the_final_n_only():
+    from ganrepro.references import _of_final_n
+
+    rows = _rows([90.0, 40.0, 50.0], final_fid=45.0)
+    kept = _of_final_n(rows)
+    assert kept.epoch.tolist() == [6] and kept.fid.tolist() == [45.0]
+    same_n = rows.assign(n_generated=1000)  # one n throughout: every epoch counts
+    assert _of_final_n(same_n).epoch.tolist() == [2, 4, 6]
