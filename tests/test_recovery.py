@@ -35,7 +35,14 @@ def tiny_config(work: Path) -> dict:
     cfg["datasets"]["cifar10"].update(
         root=str(work / "images"), train_images=None, test_images=None
     )
-    cfg["fid"].update(reference_images=16, generated_images=16, batch_size=16, backend="torch")
+    # Every epoch scored on all 16 samples: recovery, not the two-n protocol, is under test here.
+    cfg["fid"].update(
+        reference_images=16,
+        generated_images=16,
+        intermediate_images=None,
+        batch_size=16,
+        backend="torch",
+    )
     cfg["defaults"].update(latent_dim=8, width=8, batch_size=16, epochs=2, eval_epochs=[1, 2])
     cfg["experiments"] = {"dcgan": {"description": "one tiny run"}}
     cfg.pop("analysis", None)
