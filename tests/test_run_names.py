@@ -28,6 +28,7 @@ CONFIGS = [
     "config.yaml",
     "config.yaml + configs/offline.yaml",
     "configs/laptop.yaml + configs/offline.yaml",
+    "configs/laptop_grid.yaml + configs/offline.yaml",
     "configs/recipe.yaml + configs/offline.yaml",
     "configs/quick.yaml + configs/offline.yaml",
 ]
