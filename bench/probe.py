@@ -50,7 +50,11 @@ def reinitialise(t: Trainer, kind: str) -> None:
                 INITS[kind](m.parametrizations.weight.original if sn else m.weight)
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
-    z, y = t._sample_z(64)
+    # the warm-up's own noise: the trainer's stream stays as a run without the override has it
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(64, t.s.latent_dim, generator=g)
+    n_classes = t.config["n_classes"]
+    y = torch.randint(n_classes, (64,), generator=g) if n_classes else None
     for _ in range(15):
         t.D(t.G(z, y), y)
     for m in t.G.modules():
