@@ -1,7 +1,9 @@
 """The laptop tier's results, read from the files of a finished (or partial) run of
 configs/laptop.yaml: the README's table, each family's learning check, and the families'
 FID-against-images-seen figure. Reads only: results/tables/fid_by_epoch.csv and
-results/tables/costs/{runs,experiments}.csv (the workflow's own tables).
+results/tables/costs/{runs,experiments}.csv (the workflow's own tables). Those are the tables
+of the config run last in that results folder: after a run of another config there (the recipe,
+the grid), run the laptop config once more first, which only remakes its tables.
 
     python bench/laptop_results.py --figure report/readme/laptop_fid.png --cli 6.2
 
