@@ -145,3 +145,19 @@ def test_protocol_differences_name_fields_and_values():
     assert protocol_differences({"feature_extractor": "own FID code"}, ours) == [
         "feature_extractor (own FID code vs ours pytorch-fid)"
     ]
+
+
+@pytest.mark.parametrize(
+    "scored, differs", [(10000, "none"), (9000, "reference_images (10000 vs ours 9000)")]
+)
+def test_all_of_the_split_is_compared_as_the_number_the_scores_used(scored, differs):
+    """``fid.reference_images: null`` (the whole split) is known as a number only once scored:
+    the comparison takes it from the scores, not "?"."""
+    rows, runs = _rows()
+    rows["n_reference"] = scored
+    ours = {"reference_split": "test", "reference_images": None}
+    reference = {"metric": "FID", "value": 50.0, "source": {"document": "X", "where": "T"},
+                 "protocol": {"reference_split": "test", "reference_images": 10000},
+                 "setting": {"variant": "a"}}  # fmt: skip
+    t = comparison_table(rows, runs, [reference], {r: ours for r in runs})
+    assert t[t.setting == "a"].iloc[0]["protocol differs"] == differs

@@ -145,7 +145,7 @@ def comparison_table(
             diff = ""
             if ours is not None and theirs is not None and not math.isnan(ours):
                 diff = f"{ours - theirs:+.2f}"
-            differs = protocol_differences(ref.get("protocol", {}), protocols[names[0]])
+            differs = protocol_differences(ref.get("protocol", {}), _scored(protocols[names[0]], g))
             out.append(
                 {
                     **row,
@@ -260,6 +260,19 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
         return math.isclose(float(a), float(b), rel_tol=1e-9)
     return a == b
+
+
+def _scored(protocol: Mapping[str, Any], rows: pd.DataFrame) -> dict[str, Any]:
+    """Our protocol with the reference size the scores used where the config leaves it to the
+    split (``fid.reference_images: null``: all of it, a number known once the data is read)."""
+    out = dict(protocol)
+    if (
+        out.get("reference_images") is None
+        and "n_reference" in rows
+        and rows.n_reference.notna().any()
+    ):
+        out["reference_images"] = int(rows.n_reference.max())
+    return out
 
 
 def _show(value: Any) -> str:

@@ -35,6 +35,7 @@ def score_row(score: dict[str, Any]) -> dict[str, Any]:
         "fid_curve": curve["fid"] if curve else score["fid"],
         "n_curve": curve["n"] if curve else p["n_generated"],
         "reference": f"{ref['dataset']}:{ref['split']}[{ref['n_images']}]",
+        "n_reference": ref["n_images"],
         "weights_sha256": p["weights"]["sha256"][:12],
         "features_backend": p.get("features_backend", {}).get("generated", "unknown"),
         "fid_warnings": "; ".join(p.get("warnings", [])),
