@@ -103,6 +103,22 @@ def _code(version: str, git: str = "abc1234") -> list[dict]:
     return [{"stage": "train", "version": version, "modules": {}, "git": git}]
 
 
+def test_a_training_continued_by_the_same_code_is_one_code_version():
+    """Epoch 4's checkpoint was trained by the jobs of epochs 1, 2 and 4: three train entries of
+    one version. Its row must carry the same code version as epoch 1's (one train entry)."""
+    from ganrepro.provenance import chain_version
+
+    def stage(name, version):
+        return {"stage": name, "version": version, "modules": {}, "git": "g"}
+
+    scoring = [stage("sample", "s"), stage("features", "f"), stage("fid", "d")]
+    one_segment = [stage("train", "t"), *scoring]
+    three_segments = [stage("train", "t"), stage("train", "t"), stage("train", "t"), *scoring]
+    assert chain_version(one_segment) == chain_version(three_segments)
+    edited = [stage("train", "t"), stage("train", "t2"), *scoring]  # code edited mid-training
+    assert chain_version(edited) != chain_version(one_segment)
+
+
 def test_rows_made_by_different_code_are_flagged(tmp_path):
     """Every row carries a hash over the code of every stage behind it; an experiment whose rows
     came from different code says so (code_versions: mixed), and so does its seeds' mean row."""

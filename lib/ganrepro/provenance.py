@@ -47,8 +47,11 @@ def code_version(stage: str) -> dict[str, Any]:
 
 
 def chain_version(chain: Iterable[dict[str, Any]]) -> str:
-    """One short hash for the code of every stage that led to a result (a table row)."""
-    return _short(json.dumps(sorted(c["version"] for c in chain)))
+    """One short hash for the code of every stage that led to a result (a table row).
+
+    Over the distinct (stage, version) pairs: a training run continued over several epochs'
+    jobs by the same code records one train entry per job, and is still one code version."""
+    return _short(json.dumps(sorted({(c["stage"], c["version"]) for c in chain})))
 
 
 def module_hash(path: Path) -> str:
