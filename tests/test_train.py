@@ -116,6 +116,45 @@ def test_ema_generator_is_used_for_sampling(data, tmp_path):
     assert not all(torch.equal(a, b) for a, b in zip(G.parameters(), t.G.parameters(), strict=True))
 
 
+@pytest.mark.parametrize("conditional", [False, True])
+def test_ema_generator_gets_batchnorm_statistics_of_its_own_weights(data, tmp_path, conditional):
+    """The saved EMA G's running mean and variance are its own activations' batch statistics
+    (averaged over the standing-statistics batches, measured here with a hook on the same
+    noise), not the live G's copied ones; the live G and training's random streams are
+    untouched."""
+    model = "cgan" if conditional else "dcgan"
+    t = trainer(data, tmp_path, ema=0.5, model=model, conditional=conditional)
+    t.run(until=1)
+    live_buffers = [b.clone() for b in t.G.buffers()]
+    noise_state = t.noise.get_state()
+    ckpt = t.checkpoint()
+    G = load_generator(ckpt)
+    first_bn = next(m for m in G.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    assert not torch.allclose(
+        first_bn.running_mean,
+        next(m for m in t.G.modules() if isinstance(m, torch.nn.BatchNorm2d)).running_mean,
+    )
+
+    # independent measurement: the same noise through a train-mode copy, BatchNorm inputs hooked
+    probe = copy.deepcopy(G).train()
+    probe_bn = next(m for m in probe.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    seen = []
+    probe_bn.register_forward_hook(lambda m, inp, out: seen.append(inp[0].detach()))
+    noise = torch.Generator().manual_seed(t.seed)
+    batch, n_classes = t.s.batch_size, getattr(G, "n_classes", 0)
+    with torch.no_grad():
+        for i in range(16):
+            z = torch.randn(batch, G.latent_dim, generator=noise)
+            y = (torch.arange(batch) + i * batch) % n_classes if n_classes else None
+            probe(z, y)
+    means = torch.stack([x.mean(dim=(0, 2, 3)) for x in seen])
+    variances = torch.stack([x.var(dim=(0, 2, 3), unbiased=True) for x in seen])
+    torch.testing.assert_close(first_bn.running_mean, means.mean(0), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(first_bn.running_var, variances.mean(0), rtol=1e-4, atol=1e-5)
+    assert all(torch.equal(a, b) for a, b in zip(live_buffers, t.G.buffers(), strict=True))
+    assert torch.equal(noise_state, t.noise.get_state())
+
+
 def test_weight_clipping_keeps_critic_weights_in_range(data, tmp_path):
     t = trainer(
         data, tmp_path, loss="wasserstein", clip=0.01, optimizer="rmsprop", lr=5e-5, n_critic=2

@@ -51,7 +51,9 @@ class TrainingDiverged(RuntimeError):
 class EMA:
     """Exponential moving average of a model: ema <- decay * ema + (1 - decay) * param.
 
-    Buffers (BatchNorm running statistics) are copied, not averaged.
+    Buffers are copied at each update, not averaged; before the averaged model is saved its
+    BatchNorm statistics are measured anew (`standing_statistics`): the live model's describe
+    other weights, and sampling in eval mode reads them.
     """
 
     def __init__(self, model: nn.Module, decay: float):
@@ -64,6 +66,40 @@ class EMA:
         torch._foreach_lerp_(ema_p, [p.detach() for p in model.parameters()], 1.0 - self.decay)
         for b_ema, b in zip(self.model.buffers(), model.buffers(), strict=True):
             b_ema.copy_(b)
+
+    @torch.no_grad()
+    def standing_statistics(self, batch_size: int, batches: int = 16, seed: int = 0) -> None:
+        """BigGAN's "standing statistics" (Brock et al. 2019, app. C.1): every BatchNorm's
+        running mean and variance become the plain average over ``batches`` batches of the
+        averaged G's own activations (fixed noise, labels balanced over classes), so the EMA
+        weights are sampled with statistics that belong to them. Only BatchNorm layers run in
+        training mode (a spectral norm's power iteration is left alone); the noise has its own
+        generator, so training's random streams do not move."""
+        norms = [m for m in self.model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        if not norms:
+            return
+        G = self.model
+        device = next(G.parameters()).device
+        noise = torch.Generator(device=device).manual_seed(seed)
+        n_classes = getattr(G, "n_classes", 0)
+        momenta = [m.momentum for m in norms]
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average: every batch weighs the same
+            m.train()
+        try:
+            for i in range(batches):
+                z = torch.randn(batch_size, G.latent_dim, device=device, generator=noise)
+                y = (
+                    (torch.arange(batch_size, device=device) + i * batch_size) % n_classes
+                    if n_classes
+                    else None
+                )
+                G(z, y)
+        finally:
+            for m, momentum in zip(norms, momenta, strict=True):
+                m.momentum = momentum
+            G.eval()
 
 
 class ReplayBuffer:
@@ -247,6 +283,8 @@ class Trainer:
 
     # -- state -------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
+        if self.ema:
+            self.ema.standing_statistics(self.s.batch_size, seed=self.seed)
         return {
             "generator": self.G.state_dict(),
             "discriminator": self.D.state_dict(),
