@@ -24,6 +24,7 @@ from ganrepro.plots import fid_vs_epoch_by_setting  # noqa: E402
 from ganrepro.summaries import score_row  # noqa: E402
 from ganrepro.tables import fid_by_epoch, run_summary  # noqa: E402
 from pytorch_fid.fid_score import calculate_frechet_distance  # noqa: E402
+from table_rows import run_record, score_table_row  # noqa: E402
 
 DIMS = 16
 
@@ -76,42 +77,20 @@ def test_last_epoch_is_also_scored_on_its_first_samples(tmp_path):
 
 def _rows(curve_fids, final_fid, n_curve=1000, n_final=5000):
     """One run scored at epochs 2, 4 at n_curve and at 6 at n_final (its curve point at n_curve)."""
-    scores = []
-    for epoch, value in zip([2, 4, 6], curve_fids, strict=True):
-        last = epoch == 6
-        scores.append(
-            {
-                "run": "exp-s0",
-                "epoch": epoch,
-                "status": "ok",
-                "fid": final_fid if last else value,
-                "fid_curve": value,
-                "n_generated": n_final if last else n_curve,
-                "n_curve": n_curve,
-                "reference": "toy:test[10000]",
-                "weights_sha256": "f" * 12,
-                "features_backend": "onnxruntime",
-                "fid_warnings": "",
-                "code_version": "v1",
-                "git": "abc",
-            }
+    scores = [
+        score_table_row(
+            "exp-s0",
+            epoch,
+            final_fid if epoch == 6 else value,
+            fid_curve=value,
+            n_generated=n_final if epoch == 6 else n_curve,
+            n_curve=n_curve,
+            reference="toy:test[10000]",
+            features_backend="onnxruntime",
         )
-    runs = {
-        "exp-s0": {
-            "experiment": "exp",
-            "seed": 0,
-            "grid": {},
-            "dataset": "toy",
-            "settings": {
-                "model": "dcgan",
-                "loss": "bce",
-                "lr": 2e-4,
-                "lr_g": None,
-                "lr_d": None,
-                "batch_size": 64,
-            },
-        }
-    }
+        for epoch, value in zip([2, 4, 6], curve_fids, strict=True)
+    ]
+    runs = {"exp-s0": run_record("exp", 0)}
     return fid_by_epoch(pd.DataFrame(scores), runs)
 
 

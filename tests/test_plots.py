@@ -16,6 +16,7 @@ from ganrepro.plots import (
     plan_figures,
 )
 from ganrepro.tables import fid_by_epoch, run_summary
+from table_rows import run_record, score_table_row
 
 PNG = b"\x89PNG\r\n\x1a\n"
 EPOCHS = [1, 2, 3]
@@ -33,36 +34,10 @@ def make_rows(fids=FIDS, grid=lambda s: {"lr": s[0], "batch_size": s[1]}, epochs
     for i, (setting, seeds) in enumerate(fids.items()):
         for seed, values in seeds.items():
             name = f"exp-{i}-s{seed}"
-            runs[name] = {
-                "experiment": "exp",
-                "dataset": "toy",
-                "seed": seed,
-                "grid": grid(setting),
-                "settings": {
-                    "model": "dcgan",
-                    "loss": "bce",
-                    "lr": 2e-4,
-                    "lr_g": None,
-                    "lr_d": None,
-                    "batch_size": 64,
-                },
-            }
-            for epoch, fid in zip(epochs, values, strict=True):
-                scores.append(
-                    {
-                        "run": name,
-                        "epoch": epoch,
-                        "status": "ok" if fid is not None else "diverged",
-                        "fid": np.nan if fid is None else fid,
-                        "n_generated": 100,
-                        "reference": "toy:test[200]",
-                        "weights_sha256": "f" * 12,
-                        "features_backend": "cpu",
-                        "fid_warnings": "",
-                        "code_version": "v1",
-                        "git": "abc",
-                    }
-                )
+            runs[name] = run_record("exp", seed, grid(setting))
+            scores += [
+                score_table_row(name, epoch, fid) for epoch, fid in zip(epochs, values, strict=True)
+            ]
     return fid_by_epoch(pd.DataFrame(scores), runs)
 
 

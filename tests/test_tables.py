@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from ganrepro.tables import experiment_table, fid_by_epoch, load_scores, run_summary
+from table_rows import run_record
 
 FIDS = {  # run -> FID per epoch (None: diverged)
     "a-s0": {1: 80.0, 2: 60.0, 3: 65.0},
@@ -39,23 +40,7 @@ def write_scores(tmp_path):
     return paths
 
 
-RUNS = {
-    run: {
-        "experiment": "a",
-        "seed": int(run[-1]),
-        "grid": {"lr": 0.0002},
-        "dataset": "toy",
-        "settings": {
-            "model": "dcgan",
-            "loss": "bce",
-            "lr": 2e-4,
-            "lr_g": None,
-            "lr_d": None,
-            "batch_size": 64,
-        },
-    }
-    for run in FIDS
-}
+RUNS = {run: run_record("a", int(run[-1]), {"lr": 0.0002}) for run in FIDS}
 
 
 @pytest.fixture
