@@ -1,0 +1,65 @@
+"""What the EMA generator's standing BatchNorm statistics give: one checkpoint's FID three ways,
+same samples' noise, same n, against all CIFAR-10 test images (results/fid_ref):
+
+- the EMA weights with their own statistics, as the checkpoint saves them
+  (train.EMA.standing_statistics);
+- the EMA weights with the live G's running statistics (what checkpoints held before);
+- the live G.
+
+    python bench/ema_statistics.py \
+        results/runs/dcgan_recipe-3_lr003_ema-s0-c2b7b813/checkpoints/epoch0012.pt
+
+Each line also gives the samples' contrast (mean per-image pixel std in [-1, 1]).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import torch
+from common import REPO, fid_of_generator, hardware
+from ganrepro.generate import generate, load_generator
+from ganrepro.io import load_torch
+
+
+def contrast(G, n: int, seed: int) -> float:
+    images, _ = generate(G.eval(), n, seed=seed)
+    return float(images.flatten(1).std(dim=1).mean())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("checkpoint", type=Path)
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--results", type=Path, default=REPO / "results")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    ckpt = load_torch(args.checkpoint, map_location="cpu")
+    if ckpt.get("generator_ema") is None:
+        raise SystemExit(f"{args.checkpoint} has no EMA generator (settings: ema null)")
+
+    standing = load_generator(ckpt)
+    copied = load_generator(ckpt)
+    live_buffers = {k: v for k, v in ckpt["generator"].items() if "running_" in k}
+    copied.load_state_dict({**ckpt["generator_ema"], **live_buffers})
+    live = load_generator(ckpt, use_ema=False)
+
+    print(f"{args.checkpoint}, {args.n} samples, {hardware(args.threads)}")
+    for name, G in [
+        ("EMA, standing statistics", standing),
+        ("EMA, live G's statistics", copied),
+        ("live G", live),
+    ]:
+        start = time.perf_counter()
+        fid = fid_of_generator(G, args.n, args.results, threads=args.threads)
+        print(
+            f"{name:26s} FID {fid:7.2f}  contrast {contrast(G, 256, 2026):.3f}  "
+            f"({time.perf_counter() - start:.0f} s)"
+        )
+
+
+if __name__ == "__main__":
+    main()
