@@ -127,8 +127,12 @@ def test_ema_generator_gets_batchnorm_statistics_of_its_own_weights(data, tmp_pa
     t.run(until=1)
     live_buffers = [b.clone() for b in t.G.buffers()]
     noise_state = t.noise.get_state()
+    t.ema.update(t.G)  # as after a step: the live G's statistics copied in again
+    sampling = copy.deepcopy(t.sampling_generator())  # what a grid or probe samples with
     ckpt = t.checkpoint()
     G = load_generator(ckpt)
+    for a, b in zip(sampling.buffers(), G.buffers(), strict=True):
+        assert torch.equal(a, b)
     first_bn = next(m for m in G.modules() if isinstance(m, torch.nn.BatchNorm2d))
     assert not torch.allclose(
         first_bn.running_mean,

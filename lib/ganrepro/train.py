@@ -59,6 +59,7 @@ class EMA:
     def __init__(self, model: nn.Module, decay: float):
         self.decay = decay
         self.model = copy.deepcopy(model).eval().requires_grad_(False)
+        self._measured = False  # standing statistics belong to the current weights
 
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
@@ -66,6 +67,11 @@ class EMA:
         torch._foreach_lerp_(ema_p, [p.detach() for p in model.parameters()], 1.0 - self.decay)
         for b_ema, b in zip(self.model.buffers(), model.buffers(), strict=True):
             b_ema.copy_(b)
+        self._measured = False
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state)
+        self._measured = False  # whatever was measured belonged to the weights before
 
     @torch.no_grad()
     def standing_statistics(self, batch_size: int, batches: int = 16, seed: int = 0) -> None:
@@ -76,7 +82,7 @@ class EMA:
         training mode (a spectral norm's power iteration is left alone); the noise has its own
         generator, so training's random streams do not move."""
         norms = [m for m in self.model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-        if not norms:
+        if not norms or self._measured:
             return
         G = self.model
         device = next(G.parameters()).device
@@ -100,6 +106,7 @@ class EMA:
             for m, momentum in zip(norms, momenta, strict=True):
                 m.momentum = momentum
             G.eval()
+        self._measured = True
 
 
 class ReplayBuffer:
@@ -283,8 +290,7 @@ class Trainer:
 
     # -- state -------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
-        if self.ema:
-            self.ema.standing_statistics(self.s.batch_size, seed=self.seed)
+        self.sampling_generator()  # the EMA G's BatchNorm statistics, measured for its weights
         return {
             "generator": self.G.state_dict(),
             "discriminator": self.D.state_dict(),
@@ -316,7 +322,7 @@ class Trainer:
         self.sched_g.load_state_dict(st["sched_g"])
         self.sched_d.load_state_dict(st["sched_d"])
         if self.ema:
-            self.ema.model.load_state_dict(st["generator_ema"])
+            self.ema.load_state_dict(st["generator_ema"])
         self.noise.set_state(st["noise"])
         torch.set_rng_state(st["torch_rng"])
         if st["cuda_rng"] is not None:
@@ -355,7 +361,11 @@ class Trainer:
         return {**self.state(), "status": "ok", "model_config": self.config}
 
     def sampling_generator(self) -> nn.Module:
-        return self.ema.model if self.ema else self.G
+        """The G that samples: the EMA's (with BatchNorm statistics of its own weights) or G."""
+        if not self.ema:
+            return self.G
+        self.ema.standing_statistics(self.s.batch_size, seed=self.seed)
+        return self.ema.model
 
     # -- one step ----------------------------------------------------------------------------
     def _d_inputs(self, x: torch.Tensor, step: int, total: int) -> torch.Tensor:
