@@ -7,6 +7,7 @@ import platform
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,6 +24,13 @@ def hardware(threads: int) -> str:
         f"{cpu}, {os.cpu_count()} cores, {gpu}; torch {torch.__version__}, "
         f"{threads} threads, Python {platform.python_version()}"
     )
+
+
+def contrast(images) -> float:
+    """Mean over images of each image's pixel standard deviation (population std), pixels in
+    [-1, 1]: how far samples have drifted from real images' contrast (issue 13's grey grids)."""
+    x = np.asarray(images, dtype=np.float64).reshape(len(images), -1)
+    return float(x.std(axis=1).mean())
 
 
 def thread_env(threads: int) -> dict[str, str]:

@@ -19,14 +19,14 @@ import time
 from pathlib import Path
 
 import torch
-from common import REPO, fid_of_generator, hardware
+from common import REPO, contrast, fid_of_generator, hardware
 from ganrepro.generate import generate, load_generator
 from ganrepro.io import load_torch
 
 
-def contrast(G, n: int, seed: int) -> float:
+def contrast_of_generator(G, n: int, seed: int) -> float:
     images, _ = generate(G.eval(), n, seed=seed)
-    return float(images.flatten(1).std(dim=1).mean())
+    return contrast(images.numpy())
 
 
 def main() -> None:
@@ -56,7 +56,7 @@ def main() -> None:
         start = time.perf_counter()
         fid = fid_of_generator(G, args.n, args.results, threads=args.threads)
         print(
-            f"{name:26s} FID {fid:7.2f}  contrast {contrast(G, 256, 2026):.3f}  "
+            f"{name:26s} FID {fid:7.2f}  contrast {contrast_of_generator(G, 256, 2026):.3f}  "
             f"({time.perf_counter() - start:.0f} s)"
         )
 

@@ -18,23 +18,19 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common import REPO, contrast
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "lib"))
 EXPERIMENT = "dcgan_recipe"
 
 
-def contrast(path: Path) -> float:
-    """Mean per-image pixel standard deviation, pixels scaled to [-1, 1]."""
+def contrast_of_file(path: Path) -> float:
+    """Contrast of a sample set stored as uint8 (scaled back to [-1, 1])."""
     with np.load(path) as f:
-        images = f["images"]
-    x = images.reshape(len(images), -1).astype(np.float64) / 127.5 - 1.0
-    return float(x.std(axis=1).mean())
+        return contrast(f["images"].astype(np.float64) / 127.5 - 1.0)
 
 
 def variant(grid: str, run: str) -> str:
@@ -69,7 +65,7 @@ def ladder(results: Path) -> pd.DataFrame:
                 "curve": " / ".join(f"{v:.1f}" for v in g.fid_curve),
                 "curve_epochs": " / ".join(str(int(e)) for e in g.epoch),
                 "n_curve": int(last.n_curve),
-                "contrast": contrast(where / "samples" / f"epoch{int(last.epoch):04d}.npz"),
+                "contrast": contrast_of_file(where / "samples" / f"epoch{int(last.epoch):04d}.npz"),
                 "train_min": cost.train_wall_s / 60 if cost is not None else math.nan,
                 "wall_min": cost.wall_s / 60 if cost is not None else math.nan,
                 "peak_rss_gb": cost.peak_rss_mb / 1024 if cost is not None else math.nan,
@@ -84,7 +80,7 @@ def ladder(results: Path) -> pd.DataFrame:
         for i, v in enumerate(table.variant)
     ]
     tests = sorted((results / "data").glob("*/test-*.npz"))
-    table.attrs["real_contrast"] = contrast(tests[0]) if tests else math.nan
+    table.attrs["real_contrast"] = contrast_of_file(tests[0]) if tests else math.nan
     return table
 
 
