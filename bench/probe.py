@@ -62,7 +62,11 @@ def reinitialise(t: Trainer, kind: str) -> None:
             m.reset_running_stats()
 
 
-def probe(settings: dict, data, epochs: int, out: Path, name: str, results: Path) -> dict:
+def probe(
+    settings: dict, data, epochs: int, out: Path, name: str, results: Path, scored: list[int]
+) -> dict:
+    """Train one variant for ``epochs``, scoring FID(1k) after each epoch in ``scored`` (always
+    the last): one training run gives the curve, as the workflow's eval_epochs would."""
     init = settings.pop("init", None)  # not a training setting: the probe's own override
     s = TrainSettings(**{**settings, "epochs": epochs, "eval_epochs": (epochs,)})
     t0 = time.perf_counter()
@@ -71,8 +75,13 @@ def probe(settings: dict, data, epochs: int, out: Path, name: str, results: Path
     )
     if init:
         reinitialise(t, init)
-    t.run()
-    seconds = time.perf_counter() - t0
+    fids, scoring = {}, 0.0
+    for epoch in sorted({*scored, epochs}):
+        t.run(until=epoch)  # sets G and D back to training mode at each epoch's start
+        s0 = time.perf_counter()
+        fids[epoch] = fid_of_generator(t.sampling_generator().eval(), 1000, results)
+        scoring += time.perf_counter() - s0
+    seconds = time.perf_counter() - t0 - scoring
     tail = t.rows[-max(1, len(t.rows) // 10) :]  # the last tenth of the steps
     d = sum(r[2] for r in tail) / len(tail)
     g_rows = [r[3] for r in tail if r[3] == r[3]]
@@ -84,7 +93,8 @@ def probe(settings: dict, data, epochs: int, out: Path, name: str, results: Path
     save_grid(grid, out / f"{name}.png")
     return {
         "variant": name,
-        "fid_1k": fid_of_generator(G, 1000, results),
+        "fid_1k": fids[epochs],
+        "curve": fids,  # epoch -> FID(1k)
         "d_loss_end": d,
         "g_loss_end": sum(g_rows) / len(g_rows) if g_rows else float("nan"),
         "d_real_end": sum(r[4] for r in tail) / len(tail),  # D's mean logit on real images
@@ -98,6 +108,9 @@ def main() -> None:
     ap.add_argument("--experiment", required=True)
     ap.add_argument("--variant", action="append", required=True, help="name='{yaml overrides}'")
     ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument(
+        "--score-epochs", default="", help="comma-separated epochs also scored (the last always)"
+    )
     ap.add_argument("--images", type=int, default=None, help="training images (default: all)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--results", type=Path, default=REPO / "results")
@@ -115,11 +128,14 @@ def main() -> None:
     for spec in args.variant:
         name, _, overrides = spec.partition("=")
         settings = {**base, **(yaml.safe_load(overrides) or {})}
-        r = probe(settings, data, args.epochs, args.out, name, args.results)
+        scored = [int(e) for e in args.score_epochs.split(",") if e]
+        r = probe(settings, data, args.epochs, args.out, name, args.results, scored)
+        curve = " / ".join(f"e{e} {f:.1f}" for e, f in r["curve"].items())
         print(
             f"{r['variant']:24s} FID(1k) {r['fid_1k']:7.1f}  D loss {r['d_loss_end']:.3f}  "
             f"G loss {r['g_loss_end']:.3f}  D(real) {r['d_real_end']:.2f}  "
-            f"D(fake) {r['d_fake_end']:.2f}  {r['images_per_s']:.0f} images/s",
+            f"D(fake) {r['d_fake_end']:.2f}  {r['images_per_s']:.0f} images/s  "
+            f"curve {curve}",
             flush=True,
         )
 
