@@ -125,10 +125,10 @@ def main() -> None:
         f"hardware: {hardware(args.threads)}; {len(data.images)} training images, "
         f"{args.epochs} epoch(s); grids in {args.out}"
     )
+    scored = [int(e) for e in args.score_epochs.split(",") if e]
     for spec in args.variant:
         name, _, overrides = spec.partition("=")
         settings = {**base, **(yaml.safe_load(overrides) or {})}
-        scored = [int(e) for e in args.score_epochs.split(",") if e]
         r = probe(settings, data, args.epochs, args.out, name, args.results, scored)
         curve = " / ".join(f"e{e} {f:.1f}" for e, f in r["curve"].items())
         print(
