@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -38,9 +39,19 @@ def variant(grid: str, run: str) -> str:
     return str(coords.get("variant", run.split("-")[1]))
 
 
-def row_number(name: str) -> int:
-    """The ladder position a variant's name starts with (`3_lr003_ema`: 3)."""
-    return int(name.split("_", 1)[0])
+def row_label(name: str) -> str:
+    """The ladder position a variant's name starts with (`3_lr003_ema`: "3"; a side branch
+    `3a_lr003_ema_joint`: "3a")."""
+    label = name.split("_", 1)[0]
+    if not re.fullmatch(r"\d+[a-z]?", label):
+        raise ValueError(f"variant {name!r} does not start with a row label such as 3_ or 3a_")
+    return label
+
+
+def base_label(name: str) -> str:
+    """The row a variant adds its one ingredient to: row 3 to row 2; side branch 3a to row 3."""
+    label = row_label(name)
+    return label[:-1] if label[-1].isalpha() else str(int(label) - 1)
 
 
 def ladder(results: Path) -> pd.DataFrame:
@@ -73,10 +84,10 @@ def ladder(results: Path) -> pd.DataFrame:
             }
         )
     table = pd.DataFrame(rows).sort_values("variant").reset_index(drop=True)
-    # each row adds one ingredient to the row numbered one less: compare with that one only
-    final = dict(zip(table.variant.map(row_number), table.fid_final, strict=True))
+    # each row adds one ingredient to its base row: compare with that one only
+    final = dict(zip(table.variant.map(row_label), table.fid_final, strict=True))
     table["change"] = [
-        table.fid_final[i] - final.get(row_number(v) - 1, math.nan)
+        table.fid_final[i] - final.get(base_label(v), math.nan)
         for i, v in enumerate(table.variant)
     ]
     tests = sorted((results / "data").glob("*/test-*.npz"))

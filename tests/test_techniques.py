@@ -199,6 +199,17 @@ def test_separate_batches_normalise_real_and_fake_apart(data, tmp_path):
     assert not torch.allclose(r.logits, jr.logits, atol=1e-3)
 
 
+@pytest.mark.parametrize("d_batches, d_calls", [("separate", [8, 8, 8]), ("joint", [16, 16])])
+def test_g_step_shows_d_the_batches_it_was_trained_on(data, tmp_path, d_batches, d_calls):
+    """With joint batches G is judged beside the real batch too: alone, BatchNorm would
+    normalise the fake batch by its own statistics and hide from G what D tells apart."""
+    t = trainer(data, tmp_path, d_batches=d_batches, batch_size=8)
+    sizes = []
+    t.D.register_forward_pre_hook(lambda module, args: sizes.append(args[0].shape[0]))
+    t.train_step(torch.randn(8, 3, 16, 16), None, step=0, total=10)
+    assert sizes == d_calls  # the D step's pass(es), then the G step's
+
+
 def test_joint_batches_change_nothing_without_batch_statistics(data, tmp_path):
     x, fake = torch.randn(8, 3, 16, 16), torch.randn(8, 3, 16, 16)
     sep = trainer(data, tmp_path, model="mlp")

@@ -432,10 +432,9 @@ class Trainer:
             fake, yf_d = self.replay.swap(fake, yf)
         else:
             yf_d = yf
+        x_d = self._d_inputs(x, step, total)
         with self._autocast():
-            out_r, out_f = self._discriminate(
-                self._d_inputs(x, step, total), y, self._d_inputs(fake, step, total), yf_d
-            )
+            out_r, out_f = self._discriminate(x_d, y, self._d_inputs(fake, step, total), yf_d)
             rt, ft = self._targets(n)
             d_loss = self.loss.d(out_r.logits, out_f.logits, rt, ft).float()
             gp = torch.zeros((), device=self.device)
@@ -464,7 +463,14 @@ class Trainer:
                 if not reuse:
                     z, yf = self._sample_z(n)
                     g_fake = self.G(z, yf)
-                out_g = self.D(self._d_inputs(g_fake, step, total), yf)
+                g_in = self._d_inputs(g_fake, step, total)
+                if s.d_batches == "joint":
+                    # D judges G's batch beside the real one, as it was trained: with BatchNorm,
+                    # a fake batch alone is normalised by its own statistics, which hides from G
+                    # what D tells apart (a fake batch's overall contrast or brightness).
+                    out_g = self._discriminate(x_d, y, g_in, yf)[1]
+                else:
+                    out_g = self.D(g_in, yf)
                 if s.feature_matching:
                     g_loss = F.mse_loss(
                         out_g.features.float().mean(0), out_r.features.detach().float().mean(0)
