@@ -3,7 +3,9 @@
 All run as fresh processes on the same images, with the same device and thread count, and each
 computes the statistics of one image set (pytorch-fid: `--save-stats`, its default batch size).
 Ours runs with both feature backends: onnxruntime (the CPU default, `fid.backend: auto`) and
-torch. Prints images/s, the ratio to the CLI, and how far apart the statistics are.
+torch. Prints images/s, the ratio to the CLI, how far apart the statistics are, and each side's
+arithmetic rate beside this machine's float32 matrix-product rate on the same threads (how much
+faster any float32 implementation could be here).
 
     python bench/fid_features.py --n 500 --threads 2
 """
@@ -41,6 +43,34 @@ sys.path.insert(0, {lib!r})
 from ganrepro.metrics.inception_onnx import export_inception_onnx
 export_inception_onnx({weights!r}, {onnx!r})
 """
+
+
+# The machine's float32 rate on these threads: one large matrix product (torch's BLAS), the
+# kind of kernel convolutions reduce to. Features at this rate cannot get much faster in
+# float32 on this CPU; the ratio to the CLI is then how far the CLI falls below it.
+MATMUL = """
+import time, torch
+a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+for _ in range(3):
+    a @ b
+t0 = time.perf_counter()
+for _ in range(20):
+    a @ b
+print(2 * 2048**3 * 20 / (time.perf_counter() - t0) / 1e9)
+"""
+
+
+def inception_gflops_per_image(size: int = 32) -> float:
+    """Multiply-adds x 2 of pytorch-fid's network on one image of size x size (resized to 299
+    inside the network): what every backend must compute."""
+    import torch
+    from ganrepro.metrics.fid import load_inception
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = load_inception(WEIGHTS, torch.device("cpu"), fast=False).eval()
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(torch.rand(1, 3, size, size))
+    return counter.get_total_flops() / 1e9
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
@@ -106,6 +136,10 @@ def main() -> None:
                 out=str(tmp / f"ours-{backend}.npz"),
             )
             ours_s[backend] = timed([sys.executable, "-c", code], env)
+        matmul = subprocess.run(
+            [sys.executable, "-c", MATMUL], check=True, env=env, capture_output=True, text=True
+        )
+        matmul_gflops = float(matmul.stdout.strip())
         theirs = load_statistics(tmp / "theirs.npz")
         ours = {b: load_statistics(tmp / f"ours-{b}.npz") for b in ours_s}
 
@@ -120,6 +154,19 @@ def main() -> None:
             f"max |mu diff| {np.abs(mu - theirs[0]).max():.1e}, "
             f"max |sigma diff| {np.abs(sigma - theirs[1]).max():.1e}, "
             f"FID(ours, theirs) {frechet_distance(mu, sigma, *theirs):.1e}"
+        )
+    gflop = inception_gflops_per_image()
+    rates = {"pytorch-fid CLI": args.n / theirs_s} | {
+        f"ganrepro {b}": args.n / sec for b, sec in ours_s.items()
+    }
+    print(
+        f"work: {gflop:.2f} GFLOP per image; this machine's float32 matrix product on "
+        f"{args.threads} threads: {matmul_gflops:.0f} GFLOP/s"
+    )
+    for name, rate in rates.items():
+        print(
+            f"  {name:<22}: {rate * gflop:5.0f} GFLOP/s, {rate * gflop / matmul_gflops:.0%} "
+            "of the matrix product's rate (start-up included)"
         )
     print(f"(one-off ONNX export of the network, cached by the workflow: {export_s:.1f} s)")
 

@@ -87,8 +87,7 @@ def ladder(results: Path) -> pd.DataFrame:
     # each row adds one ingredient to its base row: compare with that one only
     final = dict(zip(table.variant.map(row_label), table.fid_final, strict=True))
     table["change"] = [
-        table.fid_final[i] - final.get(base_label(v), math.nan)
-        for i, v in enumerate(table.variant)
+        table.fid_final[i] - final.get(base_label(v), math.nan) for i, v in enumerate(table.variant)
     ]
     tests = sorted((results / "data").glob("*/test-*.npz"))
     table.attrs["real_contrast"] = contrast_of_file(tests[0]) if tests else math.nan

@@ -159,6 +159,27 @@ def test_ema_generator_gets_batchnorm_statistics_of_its_own_weights(data, tmp_pa
     assert torch.equal(noise_state, t.noise.get_state())
 
 
+def test_ema_measures_statistics_again_after_loading_other_weights(data, tmp_path):
+    """Loading weights (a resumed checkpoint's) makes the measured statistics stale: the next
+    sampling G has the statistics of the loaded weights, as a fresh average of them would."""
+    t = trainer(data, tmp_path, ema=0.5)
+    t.run(until=1)
+    t.sampling_generator()  # measured for the weights of epoch 1
+    other = copy.deepcopy(t.ema.model)
+    with torch.no_grad():
+        for p in other.parameters():
+            p.mul_(1.5)
+    t.ema.load_state_dict(other.state_dict())
+    sampling = t.sampling_generator()
+    fresh = EMA(other, 0.5)
+    fresh.standing_statistics(t.s.batch_size, seed=t.seed)
+    for a, b in zip(sampling.buffers(), fresh.model.buffers(), strict=True):
+        assert torch.equal(a, b)
+    loaded_mean = next(m for m in other.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    measured_mean = next(m for m in sampling.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    assert not torch.allclose(loaded_mean.running_mean, measured_mean.running_mean)
+
+
 def test_weight_clipping_keeps_critic_weights_in_range(data, tmp_path):
     t = trainer(
         data, tmp_path, loss="wasserstein", clip=0.01, optimizer="rmsprop", lr=5e-5, n_critic=2
