@@ -3,7 +3,6 @@ the configs that share a protocol keep it identical."""
 
 from __future__ import annotations
 
-import itertools
 import sys
 from pathlib import Path
 
@@ -50,19 +49,31 @@ def test_the_recipe_ladder_shares_the_laptop_protocol():
 
 
 def test_each_row_of_the_recipe_ladder_adds_one_ingredient():
-    """Row k's settings are row k-1's plus what its name says, so the table's differences are
-    each one ingredient's effect (the YAML anchors could silently drop one)."""
+    """Row k's settings are row k-1's plus what its name says, and a side branch ka's are row
+    k's plus its one, so the table's differences are each one ingredient's effect (the YAML
+    anchors could silently drop one)."""
     cfg = read("configs/recipe.yaml")
     validate_config(cfg, SCHEMA)
     variants = cfg["experiments"]["dcgan_recipe"]["variants"]
-    rows = list(variants.values())
-    added = [set(b) - set(a) for a, b in itertools.pairwise(rows)]
-    assert rows[0] == {}
-    assert added == [
-        {"batch_size", "lr_schedule", "lr_d", "lr_g", "lr_floor_d", "lr_floor_g"},
-        {"ema"},
-        {"loss", "model_options"},
-    ]
-    for a, b in itertools.pairwise(rows):
-        assert all(b[k] == v for k, v in a.items()), "a later row changed an earlier ingredient"
+    by_label = {name.split("_", 1)[0]: settings for name, settings in variants.items()}
+
+    def base(label: str) -> str:
+        return label[:-1] if label[-1].isalpha() else str(int(label) - 1)
+
+    assert by_label["1"] == {}
+    added = {
+        label: set(settings) - set(by_label[base(label)])
+        for label, settings in by_label.items()
+        if label != "1"
+    }
+    assert added == {
+        "2": {"batch_size", "lr_schedule", "lr_d", "lr_g", "lr_floor_d", "lr_floor_g"},
+        "3": {"ema"},
+        "3a": {"d_batches"},
+        "4": {"loss", "model_options"},
+    }
+    for label, settings in by_label.items():
+        if label != "1":
+            earlier = by_label[base(label)]
+            assert all(settings[k] == v for k, v in earlier.items()), "a row changed its base's"
     assert len(expand_runs(cfg)) == len(variants), "two rows are the same run"
