@@ -15,6 +15,9 @@ from ganrepro.config_schema import config_schema, validate_config  # noqa: E402
 from ganrepro.experiments import expand_runs  # noqa: E402
 from workflow_cli import overlaid  # noqa: E402
 
+sys.path.insert(0, str(REPO / "bench"))
+from recipe_results import base_label, row_label  # noqa: E402 (the table's own row rule)
+
 SCHEMA = config_schema(REPO / "schemas" / "config.schema.yaml")
 MAIN_CONFIGS = [
     "config.yaml",
@@ -55,14 +58,11 @@ def test_each_row_of_the_recipe_ladder_adds_one_ingredient():
     cfg = read("configs/recipe.yaml")
     validate_config(cfg, SCHEMA)
     variants = cfg["experiments"]["dcgan_recipe"]["variants"]
-    by_label = {name.split("_", 1)[0]: settings for name, settings in variants.items()}
-
-    def base(label: str) -> str:
-        return label[:-1] if label[-1].isalpha() else str(int(label) - 1)
-
+    by_label = {row_label(name): settings for name, settings in variants.items()}
+    base = {row_label(name): base_label(name) for name in variants}
     assert by_label["1"] == {}
     added = {
-        label: set(settings) - set(by_label[base(label)])
+        label: set(settings) - set(by_label[base[label]])
         for label, settings in by_label.items()
         if label != "1"
     }
@@ -74,6 +74,6 @@ def test_each_row_of_the_recipe_ladder_adds_one_ingredient():
     }
     for label, settings in by_label.items():
         if label != "1":
-            earlier = by_label[base(label)]
+            earlier = by_label[base[label]]
             assert all(settings[k] == v for k, v in earlier.items()), "a row changed its base's"
     assert len(expand_runs(cfg)) == len(variants), "two rows are the same run"

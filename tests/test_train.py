@@ -175,9 +175,9 @@ def test_ema_measures_statistics_again_after_loading_other_weights(data, tmp_pat
     fresh.standing_statistics(t.s.batch_size, seed=t.seed)
     for a, b in zip(sampling.buffers(), fresh.model.buffers(), strict=True):
         assert torch.equal(a, b)
-    loaded_mean = next(m for m in other.modules() if isinstance(m, torch.nn.BatchNorm2d))
-    measured_mean = next(m for m in sampling.modules() if isinstance(m, torch.nn.BatchNorm2d))
-    assert not torch.allclose(loaded_mean.running_mean, measured_mean.running_mean)
+    loaded_bn = next(m for m in other.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    measured_bn = next(m for m in sampling.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    assert not torch.allclose(loaded_bn.running_mean, measured_bn.running_mean)
 
 
 def test_weight_clipping_keeps_critic_weights_in_range(data, tmp_path):
