@@ -1,6 +1,6 @@
 # ganrepro: GAN experiments from config.yaml to an HTML report.
 #   snakemake --cores 8                                  # the full reproduction (GPU-sized)
-#   snakemake --cores 2 --configfile configs/quick.yaml  # the same chain, minutes on a CPU
+#   snakemake --cores 2 --configfile configs/mirror.yaml  # the same chain, minutes on a CPU
 #   snakemake --report results/report.html               # after a run: tables, plots, grids
 from snakemake.utils import min_version
 
@@ -8,7 +8,7 @@ min_version("9.0")
 
 
 # config.yaml unless --configfile names another full config (one with experiments: Snakemake
-# would otherwise merge the two, and configs/quick.yaml would inherit the full experiments).
+# would otherwise merge the two, and configs/mirror.yaml would inherit the full experiments).
 # An overlay alone (configs/offline.yaml) is laid over config.yaml.
 if "experiments" not in config:
 

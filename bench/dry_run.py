@@ -21,7 +21,7 @@ from workflow_cli import snakemake_command
 
 
 def config(results: Path, runs: int) -> dict:
-    cfg = yaml.safe_load((REPO / "configs" / "quick.yaml").read_text())
+    cfg = yaml.safe_load((REPO / "configs" / "mirror.yaml").read_text())
     cfg["results"] = str(results)
     lrs = [round(1e-4 * (1 + i), 6) for i in range(runs // 5)]
     cfg["experiments"] = {"grid50": {"grid": {"lr": lrs, "batch_size": [16, 32, 50, 64, 100]}}}

@@ -537,7 +537,7 @@ def test_analysis_config_defaults_and_typos():
     from ganrepro.config_schema import config_schema, validate_config
 
     schema = config_schema(REPO / "schemas" / "config.schema.yaml")
-    cfg = yaml.safe_load((REPO / "configs" / "quick.yaml").read_text())
+    cfg = yaml.safe_load((REPO / "configs" / "mirror.yaml").read_text())
     cfg["analysis"] = {"runs": ["dcgan"]}
     validate_config(cfg, schema)
     a = cfg["analysis"]

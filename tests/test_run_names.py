@@ -1,4 +1,4 @@
-"""The run names of config.yaml and configs/quick.yaml, pinned.
+"""The run names of config.yaml and configs/mirror.yaml, pinned.
 
 A run's name ends with a hash of what determines its numbers; a finished run is found again only
 under the same name. This test fails when a change renames runs, and says which, so that any
@@ -30,7 +30,7 @@ CONFIGS = [
     "configs/laptop.yaml + configs/offline.yaml",
     "configs/laptop_grid.yaml + configs/offline.yaml",
     "configs/recipe.yaml + configs/offline.yaml",
-    "configs/quick.yaml + configs/offline.yaml",
+    "configs/mirror.yaml + configs/offline.yaml",
 ]
 
 
@@ -104,4 +104,4 @@ def test_changing_a_default_renames_the_runs_that_use_it_and_says_which(monkeypa
     # renamed: exactly the runs that took beta2 from the default; kept: those that set their own
     kept = set(golden()[QUICK]) & set(run_names()[QUICK])
     assert kept == {n for n, beta2 in before.items() if beta2 != 0.999}
-    assert kept, "quick.yaml has runs with their own beta2 (SAGAN's, WGAN-GP's 0.9)"
+    assert kept, "mirror.yaml has runs with their own beta2 (SAGAN's, WGAN-GP's 0.9)"

@@ -25,7 +25,7 @@ from tiny_training import random_images, trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "schemas" / "config.schema.yaml"
-QUICK = yaml.safe_load((ROOT / "configs" / "quick.yaml").read_text())
+QUICK = yaml.safe_load((ROOT / "configs" / "mirror.yaml").read_text())
 
 
 def test_the_schema_settings_are_the_declarations():

@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SCRIPTS = REPO / "tests" / "slurm"
 PROFILES = [REPO / "profiles" / "slurm", REPO / "profiles" / "slurm-test"]
-QUICK = yaml.safe_load((REPO / "configs" / "quick.yaml").read_text())
+QUICK = yaml.safe_load((REPO / "configs" / "mirror.yaml").read_text())
 
 KEEP = "dcgan"
 # rule -> SLURM jobs for the one run and its one eval epoch (at least; analysis rules, when the
@@ -52,7 +52,7 @@ LOCAL_RULES = {"prepare_data", "fetch_weights", "all"}
 
 
 def reduced_config(results: Path) -> dict:
-    """configs/quick.yaml cut down to one short dcgan run (absolute paths, as in
+    """configs/mirror.yaml cut down to one short dcgan run (absolute paths, as in
     test_workflow.local_config), to keep the cluster run to a few minutes."""
     cfg = overlaid(local_config(results), {"experiments": {}})
     cfg["experiments"] = copy.deepcopy(QUICK["experiments"])

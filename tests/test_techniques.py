@@ -289,7 +289,7 @@ def _config(path):
     return yaml.safe_load((ROOT / path).read_text())
 
 
-@pytest.mark.parametrize("path", ["config.yaml", "configs/quick.yaml"])
+@pytest.mark.parametrize("path", ["config.yaml", "configs/mirror.yaml"])
 def test_every_configured_run_is_valid_and_builds(path):
     config = _config(path)
     validate_config(config, config_schema(ROOT / "schemas" / "config.schema.yaml"))
@@ -315,12 +315,12 @@ EXPERIMENTS = ["dcgan_vs_sagan", "families", "dcgan_extensions", "latent_width",
 def test_reference_experiments_exist_in_both_configs_and_quick_ones_are_tiny():
     full, quick = (
         _config("config.yaml")["experiments"],
-        _config("configs/quick.yaml")["experiments"],
+        _config("configs/mirror.yaml")["experiments"],
     )
     assert set(EXPERIMENTS) <= set(full) and set(EXPERIMENTS) <= set(quick)
     quick_runs = [
         r
-        for r in expand_runs(_config("configs/quick.yaml")).values()
+        for r in expand_runs(_config("configs/mirror.yaml")).values()
         if r.experiment in EXPERIMENTS
     ]
     for run in quick_runs:

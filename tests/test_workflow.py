@@ -1,6 +1,6 @@
 """The workflow as users run it: config validation, one end-to-end quick run, caching.
 
-The quick run (configs/quick.yaml, results in a temporary folder) takes a few minutes on 2 cores;
+The quick run (configs/mirror.yaml, results in a temporary folder) takes a few minutes on 2 cores;
 every test of this module reads its outputs, so it runs once.
 """
 

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CIFAR10_JPEG = SHARED / "data" / "cifar10-jpeg"
 FID_WEIGHTS = SHARED / "weights" / "pt_inception-2015-12-05-6726825d.pth"
-QUICK = yaml.safe_load((REPO / "configs" / "quick.yaml").read_text())
+QUICK = yaml.safe_load((REPO / "configs" / "mirror.yaml").read_text())
 
 
 def snakemake_command(
