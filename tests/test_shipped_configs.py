@@ -13,10 +13,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "lib"))
 from ganrepro.config_schema import config_schema, validate_config  # noqa: E402
 from ganrepro.experiments import expand_runs  # noqa: E402
+from ganrepro.ladders import base_label, row_label  # noqa: E402 (the table's own row rule)
 from workflow_cli import overlaid  # noqa: E402
-
-sys.path.insert(0, str(REPO / "bench"))
-from recipe_results import base_label, row_label  # noqa: E402 (the table's own row rule)
 
 SCHEMA = config_schema(REPO / "schemas" / "config.schema.yaml")
 MAIN_CONFIGS = [
