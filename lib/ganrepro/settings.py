@@ -3,7 +3,8 @@
 Each field of `TrainSettings` is a declaration (`option` or `technique`): type, default, allowed
 values or range, neutral value, one line of help. From it come the config schema's settings part
 (`settings_schema`), the checks of every run (`TrainSettings.__post_init__`), the defaults and
-the run identity (`identity_settings`). `python -m ganrepro.settings` prints them all.
+the run identity (`identity_settings`). `python -m ganrepro.settings` prints them all;
+`--markdown docs/configuration.md` writes the configuration reference from them.
 
 Adding a setting: one field below (a `technique` whose default is "off" renames no run), plus
 the code that uses it.
@@ -193,5 +194,27 @@ def _describe() -> str:
     return "\n".join(lines)
 
 
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m ganrepro.settings",
+        description="Print every training setting and model option with its declaration.",
+    )
+    parser.add_argument(
+        "--markdown",
+        metavar="PATH",
+        help="instead, write the configuration reference (docs/configuration.md) to PATH",
+    )
+    args = parser.parse_args(argv)
+    if args.markdown:
+        from ganrepro.config_reference import markdown
+        from ganrepro.io import write_text
+
+        write_text(args.markdown, markdown())
+    else:
+        print(_describe())
+
+
 if __name__ == "__main__":
-    print(_describe())
+    main()
