@@ -177,7 +177,8 @@ def clean_fid_legacy_pytorch(
 ) -> float:
     """clean-fid's ``compute_fid(generated, real, mode="legacy_pytorch")`` on the CPU, offline.
 
-    Its Fréchet distance takes a scipy ``sqrtm`` of a 2048 x 2048 matrix: 25-35 s on 2 CPU cores.
+    Its Fréchet distance takes a scipy ``sqrtm`` of a 2048 x 2048 matrix: the slow part of a
+    cross-check, whatever the number of images.
     """
     import torch
 

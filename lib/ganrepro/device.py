@@ -5,7 +5,7 @@ workstation, a Mac and a 2-core CI runner, and a run's device is visible in its 
 
 torch is imported inside the functions, not here: a job that ends up on the CPU path of a
 torch-free backend (FID features through ONNX Runtime) asks ``certainly_cpu`` first and never
-pays the second that importing torch takes.
+pays for importing torch.
 """
 
 from __future__ import annotations
@@ -57,8 +57,8 @@ def resolve_device(name: str = "auto") -> torch.device:
 
     ``auto`` prefers CUDA, then Apple's MPS, then the CPU. An explicitly requested accelerator that
     is not present is an error rather than a silent fall-back to the CPU: a run that was meant for a
-    GPU and quietly takes 50x longer (or gives slightly different numbers) is worse than a clear
-    message at start-up.
+    GPU and quietly takes many times longer (or gives slightly different numbers) is worse than a
+    clear message at start-up.
     """
     import torch
 

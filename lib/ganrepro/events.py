@@ -116,7 +116,7 @@ def write_scores(
     """Scores of one checkpoint into ``<run>/tensorboard/eval``, replacing the file an earlier
     job wrote for the same metric and epoch (so a re-made score is not drawn twice). Nothing
     without a run folder. Through tensorboard's own writer, not torch's: scoring jobs do not
-    import torch (0.3 s instead of seconds)."""
+    import torch (its import would dominate a short job's start-up)."""
     if not enabled or run_dir is None:
         return
     try:

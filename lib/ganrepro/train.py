@@ -259,8 +259,9 @@ class Trainer:
         self.labels = torch.from_numpy(data.labels).to(device)
 
         torch.manual_seed(seed)  # model initialisation
-        # Channels-last weights: convolutions then run in their NHWC kernels (10-15% faster on
-        # CPU here, and the layout tensor cores want); fully connected layers are unaffected.
+        # Channels-last weights: convolutions then run in their NHWC kernels (faster on a CPU,
+        # docs/findings.md, and the layout tensor cores want); fully connected layers are
+        # unaffected.
         self.G = build_generator(**self.config).to(device, memory_format=torch.channels_last)
         self.D = build_discriminator(**self.config).to(device, memory_format=torch.channels_last)
         lr_g = settings.lr_g if settings.lr_g is not None else settings.lr

@@ -4,7 +4,7 @@ FID numbers are only comparable when they come from the same network, weights, p
 sample count, so this module does not re-implement anything that changes the number: the network is
 pytorch-fid's own ``InceptionV3`` with the FID weights, the statistics are computed exactly as
 pytorch-fid does, and the distance is either pytorch-fid's ``calculate_frechet_distance`` or the
-same formula through symmetric eigendecompositions (the default: 10x faster, equal to ~1e-5).
+same formula through symmetric eigendecompositions (the default: faster, equal to ~1e-5).
 What it adds is what a pipeline needs: the weights come from a given file (no download, no hang
 on machines without internet), images are scored from in-memory uint8 arrays (no PNG round trip),
 statistics are written atomically, and every score carries a record of the protocol that

@@ -7,10 +7,10 @@ order. FID∞ computes FID at several N, fits FID_N = a + b/N by least squares a
 intercept a. As in the paper's code, the sizes are 15 evenly spaced from 5,000 to all N generated
 features, each a fresh random draw without replacement; with fewer than 10,000 features they
 start at N/2 instead. The line is straight only for sizes well above the feature dimension:
-from sizes near or below it the fit over-corrects (on 256-d Gaussians, sizes from 0.5 d gave
-FID∞ 10-17% below the true FID, from 2.4 d, the paper's 5,000 for 2048-d, within 1%), so a smaller
-``min_size`` trades this bias for less noise. The reference statistics are used as given: their
-own bias (from a finite reference set) is not extrapolated away, as in the paper.
+from sizes near or below it the fit over-corrects (a check on Gaussian features:
+docs/findings.md), so a smaller ``min_size`` trades this bias for less noise. The reference
+statistics are used as given: their own bias (from a finite reference set) is not extrapolated
+away, as in the paper.
 
 Torch-free, like the FID job that calls it.
 """

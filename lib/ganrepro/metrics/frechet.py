@@ -71,12 +71,12 @@ def frechet_distance(
     """||mu1 - mu2||^2 + Tr(S1) + Tr(S2) - 2 Tr((S1 S2)^(1/2)), as a float.
 
     ``method="pytorch_fid"`` calls pytorch-fid's ``calculate_frechet_distance`` (scipy ``sqrtm``
-    of the non-symmetric product, with its eps fall-back): 20-40 s for 2048-d on a small CPU,
-    whatever the number of images. ``method="eigh"`` (the default) computes the same trace from
-    symmetric eigendecompositions in float64: S1 S2 has the eigenvalues of the symmetric PSD
-    matrix S1^(1/2) S2 S1^(1/2), so Tr((S1 S2)^(1/2)) is the sum of their square roots. It takes
-    2-3 s and agrees with pytorch-fid to ~1e-5 on real features (``tests/test_fid.py`` holds it
-    to 1e-3 against pytorch-fid's own function); tiny negative eigenvalues from rounding are
+    of the non-symmetric product, with its eps fall-back), slow for 2048-d whatever the number
+    of images. ``method="eigh"`` (the default) computes the same trace from symmetric
+    eigendecompositions in float64: S1 S2 has the eigenvalues of the symmetric PSD matrix
+    S1^(1/2) S2 S1^(1/2), so Tr((S1 S2)^(1/2)) is the sum of their square roots. It is much
+    faster and agrees with pytorch-fid to ~1e-5 on real features (``tests/test_fid.py`` holds
+    it to 1e-3 against pytorch-fid's own function); tiny negative eigenvalues from rounding are
     clipped to 0, where sqrtm would return small imaginary parts that pytorch-fid drops.
     """
     if method == "pytorch_fid":

@@ -1,11 +1,12 @@
 """pytorch-fid's InceptionV3 as an ONNX graph run by ONNX Runtime: FID features, fast on a CPU.
 
 On a CPU, FID feature extraction is float32 convolutions at 299 x 299 and little else. ONNX
-Runtime's CPU kernels run this network ~1.3-1.45x faster than torch's eager path on the same
-threads, in float32 (features within ~2e-5 of pytorch-fid's own model; the tests hold them to
-1e-4). The graph is exported once from pytorch-fid's network built from the configured weights
-(resize to 299 x 299 and input scaling included) and cached as a file by the workflow. On CUDA
-or MPS, torch's path is the fast one, so the backend "auto" picks ONNX Runtime on the CPU only.
+Runtime's CPU kernels run this network faster than torch's eager path on the same threads
+(docs/findings.md), in float32 (features within ~2e-5 of pytorch-fid's own model; the tests
+hold them to 1e-4). The graph is exported once from pytorch-fid's network built from the
+configured weights (resize to 299 x 299 and input scaling included) and cached as a file by the
+workflow. On CUDA or MPS, torch's path is the fast one, so the backend "auto" picks ONNX Runtime
+on the CPU only.
 
 Running the graph needs neither torch nor pytorch-fid (only the export does), so a features job
 on this path starts in a fraction of the time: it matters for the many small per-checkpoint jobs.
@@ -23,10 +24,9 @@ from ganrepro.io import atomic_path
 from ganrepro.metrics.frechet import FID_DIMS, inception_input
 
 BACKENDS = ("auto", "torch", "onnxruntime")
-# Peak memory of a features job grows with the batch: measured here (bench/features_memory.py,
-# 2026-12-03, 2 threads) 1.23 GB at 25 images, 1.36 at 50, 1.9 at 100, 3.1 at 200 without
-# ONNX Runtime's memory arena, 2.2 / 3.7 / 6.7 GB at 50 / 100 / 200 with it, at the same speed
-# within noise. So the CPU path runs batches of at most 50, arena off: <= 1.4 GB per job.
+# Peak memory of a features job grows with the batch, and ONNX Runtime's memory arena adds to
+# it without making it faster (bench/features_memory.py; docs/findings.md). So the CPU path runs
+# small batches with the arena off: features jobs stay small enough to run beside training.
 MAX_CPU_BATCH = 50
 _INPUT, _OUTPUT = "images", "pool3"
 
