@@ -35,7 +35,7 @@ def serve_dir(monkeypatch):
 @pytest.fixture(scope="session")
 def onnx_inception_graph(tmp_path_factory):
     """pytorch-fid's Inception exported to ONNX from the offline weights, once per session
-    (the export takes ~15 s here); skips where the weights are absent."""
+    (the export is slow); skips where the weights are absent."""
     from pathlib import Path
 
     weights = (

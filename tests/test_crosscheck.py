@@ -1,14 +1,13 @@
 """The FID cross-check: the same PNG folders scored by us, by clean-fid (legacy_pytorch) and by
 torch-fidelity agree to what each tool documents; export_png writes those folders.
 
-Inception at 299 px runs at only 5-10 images/s per tool on CI's 2 shared cores, so each set has
-30 images (3 tools x 2 sets: ~180 images through the network). The cross-check runs both tools
+Inception at 299 px is slow on CI's 2 shared cores, so each set has 30 images (3 tools x 2
+sets: ~180 images through the network). The cross-check runs both tools
 untouched, through the README's ``python -m ganrepro.crosscheck`` (marked slow: clean-fid's scipy
-sqrtm of 2048-d covariances alone is 25-35 s here, whatever the number of images).
+sqrtm of 2048-d covariances alone is slow, whatever the number of images).
 
-Measured here (perturbed vs real CIFAR-10 test images, FID by each tool's own code, untouched):
-  30 + 30: ours 351.4126, clean-fid -3.0e-5 (-8.7e-8 relative), torch-fidelity 347.94 (-0.99%)
-  250 + 250: ours 260.6062, clean-fid -9.4e-5 (-3.6e-7 relative), torch-fidelity 259.88 (-0.28%)
+What each tool gave on perturbed vs real CIFAR-10 test images is in docs/findings.md; the
+tolerances below are set from it.
 """
 
 from __future__ import annotations
@@ -49,9 +48,9 @@ CLEAN_FID_RTOL = 1e-5
 # are the same: see the features test): TensorFlow 1's bilinear resize (no half-pixel offset) and
 # (x - 128) / 128 scaling against PyTorch's resize and x / 127.5 - 1. pytorch-fid's README puts
 # that at 0.0009 relative on LSUN at 256 px, where resizing to 299 barely moves pixels; CIFAR's
-# 32 -> 299 upsampling magnifies it (torch-fidelity's precision notes). Measured here from -0.99%
-# to +0.18% (20 to 250 images per set, two kinds of perturbation), so 2%, about twice the largest:
-# the features test pins the network and weights exactly, this tolerance covers the input only.
+# 32 -> 299 upsampling magnifies it (torch-fidelity's precision notes). So 2%, about twice the
+# largest difference seen on CIFAR-10 (docs/findings.md): the features test pins the network
+# and weights exactly, this tolerance covers the input only.
 TORCH_FIDELITY_RTOL = 2e-2
 
 needs_data = pytest.mark.skipif(
@@ -255,7 +254,7 @@ def test_offline_torch_home_leaves_no_trace(tmp_path, monkeypatch):
 
 
 @needs_data
-@pytest.mark.slow  # both tools untouched: clean-fid's 2048-d sqrtm alone is 25-35 s of CPU here
+@pytest.mark.slow  # both tools untouched: clean-fid's 2048-d sqrtm alone is slow
 def test_crosscheck_command_runs_the_tools_untouched(png_folders, ours):
     pytest.importorskip("cleanfid", reason="clean-fid is not installed")
     pytest.importorskip("torch_fidelity", reason="torch-fidelity is not installed")

@@ -3,8 +3,8 @@ computed the same way.
 
 The headline test runs the real ``python -m pytorch_fid`` CLI on PNG folders and compares it
 with ``frechet_distance(statistics(inception_features(...)))`` on the same uint8 arrays. Inception
-runs at a few images per second on CI's 2 shared cores, so image counts are kept at tens and
-the Inception model is loaded once per module.
+is slow on CI's 2 shared cores, so image counts are kept at tens and the Inception model is
+loaded once per module.
 """
 
 from __future__ import annotations
@@ -38,11 +38,11 @@ WEIGHTS = SHARED / "weights" / fid.FID_WEIGHTS_FILENAME
 CIFAR_TEST = SHARED / "data" / "cifar10-jpeg" / "test"
 CPU = torch.device("cpu")
 
-# 40 images per set: small enough for CI, and measured on this data to agree with the CLI to
-# ~2e-5 even though the 2048-d covariances are singular (rank 39): scipy's sqrtm of the singular
-# product is stable here, so no larger n is needed for the 1e-3 tolerance. The cost that dominates
-# is not the images but the CLI's sqrtm of a 2048 x 2048 matrix (20-60 s of CPU on this machine,
-# whatever n; ours, by eigendecomposition, takes 2-3 s), so the CLI runs only twice.
+# 40 images per set: small enough for CI. The 2048-d covariances are then singular (rank 39),
+# but scipy's sqrtm of the singular product is stable on these images, well within the 1e-3
+# tolerance (docs/findings.md), so no larger n is needed. The cost that dominates is not the
+# images but the CLI's sqrtm of a 2048 x 2048 matrix (whatever n; ours, by eigendecomposition,
+# is far cheaper), so the CLI runs only twice.
 N_PER_SET = 40
 CLI_TOLERANCE = 1e-3
 FEATURE_TOLERANCE = 1e-4
@@ -193,7 +193,7 @@ def test_fid_equals_pytorch_fid_cli(image_sets, torch_home, our_fid):
 
 
 @needs_weights
-@pytest.mark.slow  # a third 2048-d sqrtm (30-60 s of CPU here); the fast test below reads the file
+@pytest.mark.slow  # a third 2048-d sqrtm, the slow part; the fast test below reads the file
 def test_cli_accepts_our_statistics_file(image_sets, torch_home, our_features, our_fid, tmp_path):
     mu, sigma = fid.statistics(our_features[0])
     stats = tmp_path / "ours.npz"

@@ -8,9 +8,8 @@ has no data: finished jobs are read from the jobcomp/filetxt record (JobCompLoc)
 recently finished ones from `squeue` (MinJobAge=600 keeps them), which is also how the executor
 plugin follows the jobs (profiles/slurm-test: slurm-status-command: squeue).
 
-About 4 minutes on 2 cores: 7 SLURM jobs from training to the FID table and, with the quick
-config's `analysis:`, 9 more (KID, IS, diversity, memorisation, pictures), each starting
-Snakemake and torch, two at a time.
+7 SLURM jobs from training to the FID table and, with the quick config's `analysis:`, 9 more
+(KID, IS, diversity, memorisation, pictures), each starting Snakemake and torch, two at a time.
 """
 
 from __future__ import annotations
