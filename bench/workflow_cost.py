@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -21,26 +20,11 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from ganrepro.docs import quick_start_commands
 
 from .common import REPO, SHARED
 
 DESCRIPTION = "a config's run on a fresh clone (default: the README's quick start): wall time, jobs"
-BLOCK = re.compile(r"<!-- begin quick-start -->(.*?)<!-- end quick-start -->", re.S)
-INSTALL = re.compile(r"^(python3? -m venv|pip install|\. \.venv/bin/activate)")
-
-
-def quick_start_commands(readme: Path) -> tuple[list[str], list[str]]:
-    """(commands to run, install commands left out) of the README's quick-start block."""
-    match = BLOCK.search(readme.read_text())
-    if not match:
-        raise SystemExit(f"{readme}: no quick-start block (<!-- begin quick-start --> markers)")
-    fence = re.search(r"```bash\n(.*?)```", match.group(1), re.S)
-    if not fence:
-        raise SystemExit(f"{readme}: the quick-start block has no ```bash fence")
-    lines = [ln.split("  #")[0].strip() for ln in fence.group(1).splitlines()]
-    lines = [ln for ln in lines if ln and not ln.startswith("#")]
-    install = [ln for ln in lines if any(INSTALL.match(p.strip()) for p in ln.split("&&"))]
-    return [ln for ln in lines if ln not in install], install
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

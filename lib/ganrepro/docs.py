@@ -1,6 +1,7 @@
 """The generated documents: docs/results.md and its figures, README.md's generated blocks and
 bench/README.md's index of records, all made from the records under bench/records (and from
-nothing else), so no number in them is typed by hand.
+nothing else), so no number in them is typed by hand; and docs/configuration.md, made from the
+settings' declarations and the config schema.
 
     python -m ganrepro.docs            # write them
     python -m ganrepro.docs --check    # exit 1, naming the files, if any differs (the tests)
@@ -218,6 +219,27 @@ def save_png(fig, path: Path) -> None:
     plt.close(fig)
 
 
+# -- the README's quick start --------------------------------------------------------------------
+
+QUICK_START = re.compile(r"<!-- begin quick-start -->(.*?)<!-- end quick-start -->", re.S)
+INSTALL = re.compile(r"^(python3? -m venv|pip install|\. \.venv/bin/activate)")
+
+
+def quick_start_commands(readme: Path) -> tuple[list[str], list[str]]:
+    """(commands to run, install commands) of README.md's quick-start block, as a user types
+    them: the tests and the first-run benchmark run exactly these."""
+    match = QUICK_START.search(readme.read_text())
+    fence = match and re.search(r"```bash\n(.*?)```", match.group(1), re.S)
+    if not fence:
+        raise ValueError(
+            f"{readme}: no ```bash block between <!-- begin/end quick-start --> markers"
+        )
+    lines = [line.split("  #")[0].strip() for line in fence.group(1).splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    install = [ln for ln in lines if any(INSTALL.match(p.strip()) for p in ln.split("&&"))]
+    return [line for line in lines if line not in install], install
+
+
 # -- the shipped configs -----------------------------------------------------------------------
 
 CONFIGS = {
@@ -364,8 +386,11 @@ def documents(root: Path = REPO, directory: Path = RECORDS) -> dict[Path, str]:
     """Every generated text file, path -> content."""
     readme = root / "README.md"
     bench = root / "bench" / "README.md"
+    from ganrepro.config_reference import markdown as configuration_reference
+
     return {
         root / "docs" / "results.md": results_markdown(directory),
+        root / "docs" / "configuration.md": configuration_reference(),
         readme: fill_blocks(
             readme.read_text(),
             {"configs": configs_table(root, directory), "headline": headline(directory)},

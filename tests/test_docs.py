@@ -1,0 +1,155 @@
+"""The generated documents: README.md's generated blocks, docs/results.md, its figures and
+bench/README.md's index equal a fresh generation from the committed records (no number in them
+is typed by hand), and the generator says where each number comes from."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from ganrepro import docs
+from ganrepro.experiments import expand_runs, trained_as
+from ganrepro.records import read_record, write_record
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_readme_and_docs_equal_a_fresh_generation_from_the_records():
+    problems = docs.check()
+    assert not problems, "\n\n".join(problems) + "\n\nregenerate: python -m ganrepro.docs"
+
+
+def test_readme_is_for_users_short_and_leads_with_the_quick_start():
+    text = (REPO / "README.md").read_text()
+    assert len(text.splitlines()) <= 200
+    first_fence = re.search(r"```bash\n(.*?)```", text, re.S).group(1)
+    assert "configs/first_run.yaml" in first_fence and "--report" in first_fence
+    assert "pip install -e ." in first_fence and "[test]" not in first_fence
+
+
+def test_no_result_outside_the_generated_blocks_of_the_readme():
+    """Outside its generated blocks the README holds no measured number: no dates, no FIDs,
+    no speeds or times (the generated blocks hold those, from records)."""
+    text = re.sub(
+        r"<!-- begin generated: (\w+) -->.*?<!-- end generated: \1 -->",
+        "",
+        (REPO / "README.md").read_text(),
+        flags=re.S,
+    )
+    assert not re.search(r"20\d\d-\d\d-\d\d", text)
+    assert not re.search(r"\d+(\.\d+)?\s*(images/s|min\b|GB\b|s per)", text)
+    assert not re.search(r"FID\s+\*?\*?\d", text)
+
+
+def test_the_configs_table_counts_each_configs_trained_runs():
+    table = docs.configs_table()
+    for name in docs.CONFIGS:
+        config = yaml.safe_load((REPO / name).read_text())
+        runs = len(set(trained_as(expand_runs(config)).values()))
+        assert f"| `{name}` |" in table and re.search(
+            rf"`{re.escape(name)}` \|[^|]*\| {runs} \|", table
+        )
+
+
+def fake_recipe_rows() -> list[dict]:
+    def row(variant, fid, code):
+        return {
+            "variant": variant,
+            "run": f"r-{variant}",
+            "status": "ok",
+            "epochs": 12,
+            "images_seen": 600000,
+            "fid_final": fid,
+            "n_final": 5000,
+            "curve": f"{fid + 100:.1f} / {fid + 10:.1f}",
+            "curve_epochs": "6 / 12",
+            "n_curve": 1000,
+            "contrast": 0.3,
+            "train_min": 30.0,
+            "wall_min": 40.0,
+            "peak_rss_gb": 1.0,
+            "code_version": code,
+            "change": float("nan"),
+        }
+
+    return [row("1_base", 80.0, "aaa"), row("2_more", 60.0, "aaa"), row("2a_side", 70.0, "bbb")]
+
+
+def test_a_results_document_from_made_up_records_says_where_each_number_comes_from(tmp_path):
+    records = tmp_path / "records"
+    write_record(
+        "recipe",
+        fake_recipe_rows()[:2],
+        threads=2,
+        command="cmd one",
+        directory=records,
+        date="2026-01-01",
+    )
+    write_record(
+        "recipe",
+        fake_recipe_rows()[2:],
+        threads=2,
+        command="cmd two",
+        directory=records,
+        date="2026-01-02",
+    )
+    write_record(
+        "fid_features",
+        [{"side": "ours", "images_per_s": 16.5, "ratio": 2.4}],
+        threads=2,
+        command="python -m bench run fid_features --n 500",
+        directory=records,
+        date="2026-01-03",
+    )
+    text = docs.results_markdown(records)
+    # the ladder spans both records; each row's change is from its base row, side rows included
+    ladder = text.split("## The quality ladder")[1].split("\n## ")[0]
+    assert "2026-01-01-recipe.csv" in ladder and "2026-01-02-recipe.csv" in ladder
+    assert "| `2_more` | 600,000 | 60.0 | -20.0 |" in ladder
+    assert "| `2a_side` | 600,000 | 70.0 | +10.0 |" in ladder  # against row 2, not row 1
+    assert "measured under 2 code versions" in ladder
+    # a benchmark without its own renderer: its columns, and the record's provenance line
+    features = text.split("## FID features")[1].split("\n## ")[0]
+    assert "| side | images_per_s | ratio |" in features and "| ours | 16.50 | 2.400 |" in features
+    assert (
+        "2026-01-03-fid_features.csv" in features and "python -m bench run fid_features" in features
+    )
+    assert "threads" in features and "commit" in features
+    # benchmarks with no record say how to make one
+    assert "No record yet: `python -m bench run dry_run` writes one." in text
+
+
+def test_generation_fills_only_between_markers_and_names_missing_ones(tmp_path):
+    text = "keep\n<!-- begin generated: x -->\nold\n<!-- end generated: x -->\nkeep too\n"
+    assert docs.fill_blocks(text, {"x": "new"}, "f") == text.replace("old", "new")
+    with pytest.raises(ValueError, match="f: no '<!-- begin generated: y -->'"):
+        docs.fill_blocks(text, {"y": "new"}, "f")
+
+
+def test_check_fails_naming_a_hand_edit_of_a_generated_number(tmp_path):
+    root = tmp_path / "repo"
+    for part in ("README.md", "bench/README.md", "docs", "configs", "config.yaml"):
+        src = REPO / part
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
+    records = REPO / "bench" / "records"
+    assert docs.check(root, records) == []
+    results = root / "docs" / "results.md"
+    first_fid = re.search(r"\| (\d+\.\d) \|", results.read_text()).group(1)
+    results.write_text(results.read_text().replace(f"| {first_fid} |", "| 1.0 |", 1))
+    problems = docs.check(root, records)
+    assert len(problems) == 1 and "results.md" in problems[0]
+
+
+def test_records_keep_every_digit_and_their_provenance(tmp_path):
+    path = write_record("recipe", fake_recipe_rows(), threads=2, command="c", directory=tmp_path)
+    record = read_record(path)
+    assert record.rows.fid_final.tolist() == [80.0, 60.0, 70.0]
+    assert {"cpu", "cores", "threads", "torch", "commit", "command"} <= set(record.rows.columns)
+    assert list(record.rows.code_version) == ["aaa", "aaa", "bbb"]  # a row's own code wins
+    again = write_record("recipe", fake_recipe_rows(), threads=2, command="c", directory=tmp_path)
+    assert again.name.endswith("-recipe-2.csv")  # one file per invocation, never overwritten
+    assert pd.read_csv(path).shape == pd.read_csv(again).shape
