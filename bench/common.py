@@ -1,36 +1,15 @@
-"""Shared pieces of the benchmarks: where the offline data and weights are, what machine this is."""
+"""Shared pieces of the benchmarks: where the offline data and weights are, a child process's
+thread count, and a generator's FID as the workflow scores a checkpoint."""
 
 from __future__ import annotations
 
 import os
-import platform
-import sys
 from pathlib import Path
 
-import numpy as np
-import torch
-
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "lib"), str(REPO / "tests")]  # the package; the workflow_cli helper
 SHARED = REPO.parent / "shared"
 CIFAR = SHARED / "data" / "cifar10-jpeg"
 WEIGHTS = SHARED / "weights" / "pt_inception-2015-12-05-6726825d.pth"
-
-
-def hardware(threads: int) -> str:
-    cpu = platform.processor() or platform.machine()
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {gpu}; torch {torch.__version__}, "
-        f"{threads} threads, Python {platform.python_version()}"
-    )
-
-
-def contrast(images) -> float:
-    """Mean over images of each image's pixel standard deviation (population std), pixels in
-    [-1, 1]: how far samples have drifted from real images' contrast (issue 13's grey grids)."""
-    x = np.asarray(images, dtype=np.float64).reshape(len(images), -1)
-    return float(x.std(axis=1).mean())
 
 
 def thread_env(threads: int) -> dict[str, str]:

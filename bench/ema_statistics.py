@@ -6,10 +6,10 @@ same samples' noise, same n, against all CIFAR-10 test images (results/fid_ref):
 - the EMA weights with the live G's running statistics (what checkpoints held before);
 - the live G.
 
-    python bench/ema_statistics.py \
+    python -m bench run ema_statistics \
         results/runs/dcgan_recipe-3_lr003_ema-s0-c2b7b813/checkpoints/epoch0012.pt
 
-Each line also gives the samples' contrast (mean per-image pixel std in [-1, 1]).
+One row per way; each also gives the samples' contrast (mean per-image pixel std in [-1, 1]).
 """
 
 from __future__ import annotations
@@ -17,11 +17,18 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
-from common import REPO, contrast, fid_of_generator, hardware
 from ganrepro.generate import generate, load_generator
 from ganrepro.io import load_torch
+from ganrepro.ladders import contrast
+
+from .common import REPO, fid_of_generator
+
+DESCRIPTION = (
+    "one EMA checkpoint's FID with its own BatchNorm statistics, the live G's, and of the live G"
+)
 
 
 def contrast_of_generator(G, n: int, seed: int) -> float:
@@ -29,13 +36,14 @@ def contrast_of_generator(G, n: int, seed: int) -> float:
     return contrast(images.numpy())
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("checkpoint", type=Path)
-    ap.add_argument("--n", type=int, default=1000)
-    ap.add_argument("--results", type=Path, default=REPO / "results")
-    ap.add_argument("--threads", type=int, default=2)
-    args = ap.parse_args()
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("checkpoint", type=Path)
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--results", type=Path, default=REPO / "results")
+    parser.add_argument("--threads", type=int, default=2)
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     torch.set_num_threads(args.threads)
     ckpt = load_torch(args.checkpoint, map_location="cpu")
     if ckpt.get("generator_ema") is None:
@@ -47,7 +55,7 @@ def main() -> None:
     copied.load_state_dict({**ckpt["generator_ema"], **live_buffers})
     live = load_generator(ckpt, use_ema=False)
 
-    print(f"{args.checkpoint}, {args.n} samples, {hardware(args.threads)}")
+    rows = []
     for name, G in [
         ("EMA, standing statistics", standing),
         ("EMA, live G's statistics", copied),
@@ -55,11 +63,14 @@ def main() -> None:
     ]:
         start = time.perf_counter()
         fid = fid_of_generator(G, args.n, args.results, threads=args.threads)
-        print(
-            f"{name:26s} FID {fid:7.2f}  contrast {contrast_of_generator(G, 256, 2026):.3f}  "
-            f"({time.perf_counter() - start:.0f} s)"
+        rows.append(
+            {
+                "generator": name,
+                "checkpoint": str(args.checkpoint),
+                "n": args.n,
+                "fid": fid,
+                "contrast": contrast_of_generator(G, 256, 2026),
+                "seconds": time.perf_counter() - start,
+            }
         )
-
-
-if __name__ == "__main__":
-    main()
+    return rows

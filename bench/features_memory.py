@@ -2,9 +2,10 @@
 
 Each setting runs in a fresh process (as a features job does) on the same N CIFAR-10 test
 images; peak resident memory is the child's own ru_maxrss. Chooses fid.batch_size and the arena
-setting for a job that must stay under ~2 GB on a laptop.
+setting for a job that must stay under ~2 GB on a laptop. One row per batch size and arena
+setting.
 
-    python bench/features_memory.py --n 400 --threads 2 --batches 25 50 100 200
+    python -m bench run features_memory --n 400 --threads 2 --batches 25 50 100 200
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from common import CIFAR, REPO, WEIGHTS, hardware, thread_env
 from ganrepro.data import prepare_split, save_arrays
 
+from .common import CIFAR, WEIGHTS, thread_env
+
+DESCRIPTION = "ONNX Runtime features: peak memory and images/s per batch size, memory arena on/off"
+
 CHILD = """
-import resource, sys, time, json
-sys.path.insert(0, {lib!r})
+import resource, time, json
 from ganrepro.data import load_arrays
 from ganrepro.metrics.inception_onnx import OnnxInception
 images = load_arrays({arrays!r}).images
@@ -33,7 +37,7 @@ print(json.dumps({{"seconds": time.perf_counter() - t0, "peak_mb": peak}}))
 """
 
 
-def run(code: str, threads: int) -> tuple[float, float]:
+def child(code: str, threads: int) -> tuple[float, float]:
     """(images' seconds, peak RSS in MB) of a fresh process running ``code``."""
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -46,38 +50,40 @@ def run(code: str, threads: int) -> tuple[float, float]:
     return result["seconds"], result["peak_mb"]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=400)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--n", type=int, default=400, help="CIFAR-10 test images")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batches", type=int, nargs="+", default=[25, 50, 100, 200])
-    args = parser.parse_args()
-    print(hardware(args.threads))
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     arrays = prepare_split("image_folder", "test", root=CIFAR, image_size=32, max_images=args.n)
     from ganrepro.metrics.inception_onnx import export_inception_onnx
 
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         save_arrays(tmp / "arrays.npz", arrays)
         onnx = export_inception_onnx(WEIGHTS, tmp / "inception.onnx")
-        print(f"{args.n} images; batch, arena: images/s, peak RSS (MB)")
         for arena in (False, True):
             for batch in sorted(args.batches):
                 code = CHILD.format(
-                    lib=str(REPO / "lib"),
                     arrays=str(tmp / "arrays.npz"),
                     onnx=str(onnx),
                     threads=args.threads,
                     arena=arena,
                     batch=batch,
                 )
-                seconds, peak = run(code, args.threads)
-                print(
-                    f"batch {batch:4d}, arena {str(arena):5s}: {args.n / seconds:6.1f} images/s, "
-                    f"peak {peak:7.0f} MB",
-                    flush=True,
+                seconds, peak = child(code, args.threads)
+                rows.append(
+                    {
+                        "batch_size": batch,
+                        "arena": arena,
+                        "images": args.n,
+                        "seconds": seconds,
+                        "images_per_s": args.n / seconds,
+                        "peak_rss_mb": peak,
+                    }
                 )
-
-
-if __name__ == "__main__":
-    main()
+                print(f"batch {batch}, arena {arena}: peak {peak:.0f} MB", flush=True)
+    return rows

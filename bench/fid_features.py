@@ -3,11 +3,11 @@
 All run as fresh processes on the same images, with the same device and thread count, and each
 computes the statistics of one image set (pytorch-fid: `--save-stats`, its default batch size).
 Ours runs with both feature backends: onnxruntime (the CPU default, `fid.backend: auto`) and
-torch. Prints images/s, the ratio to the CLI, how far apart the statistics are, and each side's
-arithmetic rate beside this machine's float32 matrix-product rate on the same threads (how much
-faster any float32 implementation could be here).
+torch. One row per side: images/s, the ratio to the CLI, how far its statistics are from the
+CLI's, and its arithmetic rate beside this machine's float32 matrix-product rate on the same
+threads (how much faster any float32 implementation could be here).
 
-    python bench/fid_features.py --n 500 --threads 2
+    python -m bench run fid_features --n 500 --threads 2
 """
 
 from __future__ import annotations
@@ -18,19 +18,27 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from common import CIFAR, REPO, WEIGHTS, hardware, thread_env
 from ganrepro.data import prepare_split, save_arrays
 from ganrepro.metrics.fid import FID_WEIGHTS_FILENAME, frechet_distance, load_statistics
 from PIL import Image
 
+from .common import CIFAR, REPO, WEIGHTS, thread_env
+
+DESCRIPTION = (
+    "FID statistics of N test images: ours (onnxruntime, torch) vs the pytorch-fid CLI, "
+    "images/s and agreement"
+)
+
 # The workflow's own features job (scripts/features.py), then the statistics (not timed apart:
 # they take ~0.1 s).
 OURS = """
-import sys, numpy as np
-sys.path[:0] = [{lib!r}, {scripts!r}]
-import features
+import importlib.util, numpy as np
+spec = importlib.util.spec_from_file_location("features", {script!r})
+features = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(features)
 features.main(images={arrays!r}, weights={weights!r}, features={feats!r}, batch_size={batch},
               device="cpu", threads={threads}, backend={backend!r}, onnx={onnx!r})
 from ganrepro.metrics.frechet import save_statistics, statistics
@@ -38,8 +46,6 @@ save_statistics({out!r}, *statistics(np.load({feats!r})["features"]))
 """
 
 EXPORT = """
-import sys
-sys.path.insert(0, {lib!r})
 from ganrepro.metrics.inception_onnx import export_inception_onnx
 export_inception_onnx({weights!r}, {onnx!r})
 """
@@ -79,12 +85,13 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - t0
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=500)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch-size", type=int, default=50)
-    args = ap.parse_args()
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--n", type=int, default=500, help="CIFAR-10 test images")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=50, help="our features job's batch")
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     arrays = prepare_split("image_folder", "test", root=CIFAR, image_size=32, max_images=args.n)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -114,18 +121,12 @@ def main() -> None:
         # export is timed apart from the extraction, like pytorch-fid's weights download.
         onnx = tmp / "inception.onnx"
         export_s = timed(
-            [
-                sys.executable,
-                "-c",
-                EXPORT.format(lib=str(REPO / "lib"), weights=str(WEIGHTS), onnx=str(onnx)),
-            ],
-            env,
+            [sys.executable, "-c", EXPORT.format(weights=str(WEIGHTS), onnx=str(onnx))], env
         )
         ours_s = {}
         for backend in ("onnxruntime", "torch"):
             code = OURS.format(
-                lib=str(REPO / "lib"),
-                scripts=str(REPO / "scripts"),
+                script=str(REPO / "scripts" / "features.py"),
                 feats=str(tmp / f"features-{backend}.npz"),
                 threads=args.threads,
                 arrays=str(tmp / "arrays.npz"),
@@ -143,33 +144,30 @@ def main() -> None:
         theirs = load_statistics(tmp / "theirs.npz")
         ours = {b: load_statistics(tmp / f"ours-{b}.npz") for b in ours_s}
 
-    print(f"hardware: {hardware(args.threads)}")
-    print(f"images: {args.n} CIFAR-10 test images (JPEG copy), 32x32; ours batch {args.batch_size}")
-    print(f"pytorch-fid CLI       : {theirs_s:7.1f} s  {args.n / theirs_s:6.2f} images/s")
-    for backend, seconds in ours_s.items():
-        mu, sigma = ours[backend]
-        print(
-            f"ganrepro {backend:<12} : {seconds:7.1f} s  {args.n / seconds:6.2f} images/s  "
-            f"ratio ours/theirs {theirs_s / seconds:.2f}x  "
-            f"max |mu diff| {np.abs(mu - theirs[0]).max():.1e}, "
-            f"max |sigma diff| {np.abs(sigma - theirs[1]).max():.1e}, "
-            f"FID(ours, theirs) {frechet_distance(mu, sigma, *theirs):.1e}"
-        )
     gflop = inception_gflops_per_image()
-    rates = {"pytorch-fid CLI": args.n / theirs_s} | {
-        f"ganrepro {b}": args.n / sec for b, sec in ours_s.items()
+    sides = {"pytorch-fid CLI": (theirs_s, theirs)} | {
+        f"ganrepro {b}": (seconds, ours[b]) for b, seconds in ours_s.items()
     }
-    print(
-        f"work: {gflop:.2f} GFLOP per image; this machine's float32 matrix product on "
-        f"{args.threads} threads: {matmul_gflops:.0f} GFLOP/s"
-    )
-    for name, rate in rates.items():
-        print(
-            f"  {name:<22}: {rate * gflop:5.0f} GFLOP/s, {rate * gflop / matmul_gflops:.0%} "
-            "of the matrix product's rate (start-up included)"
+    rows = []
+    for side, (seconds, (mu, sigma)) in sides.items():
+        rate = args.n / seconds
+        rows.append(
+            {
+                "side": side,
+                "images": args.n,
+                # the CLI runs at its default batch size
+                "batch_size": args.batch_size if side.startswith("ganrepro") else None,
+                "seconds": seconds,
+                "images_per_s": rate,
+                "ratio": theirs_s / seconds,  # ours over theirs; 1 for the CLI itself
+                "max_mu_diff": float(np.abs(mu - theirs[0]).max()),
+                "max_sigma_diff": float(np.abs(sigma - theirs[1]).max()),
+                "fid_to_cli": float(frechet_distance(mu, sigma, *theirs)),
+                "gflop_per_image": gflop,
+                "gflops": rate * gflop,  # start-up included
+                "matmul_gflops": matmul_gflops,
+                "of_matmul": rate * gflop / matmul_gflops,
+                "onnx_export_s": export_s,  # one-off, cached by the workflow
+            }
         )
-    print(f"(one-off ONNX export of the network, cached by the workflow: {export_s:.1f} s)")
-
-
-if __name__ == "__main__":
-    main()
+    return rows

@@ -1,10 +1,10 @@
 """Short probes of one family's settings: train each variant for a few epochs on CIFAR-10 (the
 workflow's Trainer, in one process, one after another), then report its FID of 1,000 samples
-against all 10,000 test images, its losses at the end, its images/s, and a sample grid. For
-finding why a family learns slowly (issue 13's SAGAN), or which ingredient of a recipe helps,
-before a config runs it in full.
+(--fid-samples) against all 10,000 test images, its losses at the end, its images/s, and a
+sample grid. For finding why a family learns slowly (issue 13's SAGAN), or which ingredient of
+a recipe helps, before a config runs it in full.
 
-    python bench/probe.py --experiment sagan --epochs 1 \
+    python -m bench run probe --experiment sagan --epochs 1 \
         --variant as_configured='{}' \
         --variant no_ttur='{lr_g: 0.0002, lr_d: 0.0002, beta1: 0.5, beta2: 0.999}'
 
@@ -12,7 +12,8 @@ Settings start from the experiment's in configs/laptop.yaml (its first run) and 
 overrides them (YAML). Needs a laptop-tier results folder for the reference statistics and the
 ONNX graph (fid_of_generator in common.py). A variant may also set `init: xavier` or
 `init: orthogonal`: every conv and linear weight drawn anew that way (the families use DCGAN's
-N(0, 0.02)).
+N(0, 0.02)). One row per variant: its FID at the last epoch, the curve of the scored epochs,
+the losses and D's logits over the last tenth of the steps, images/s and its grid's file.
 """
 
 from __future__ import annotations
@@ -20,16 +21,22 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn as nn
 import yaml
-from common import CIFAR, REPO, fid_of_generator, hardware
 from ganrepro.data import prepare_split
 from ganrepro.experiments import expand_runs
 from ganrepro.images import save_grid
 from ganrepro.train import Trainer, TrainSettings
 from torch.nn.utils import parametrize
+
+from .common import CIFAR, REPO, fid_of_generator
+
+DESCRIPTION = (
+    "exploratory: train variants of a laptop experiment's settings a few epochs; FID, losses"
+)
 
 INITS = {
     "xavier": lambda w: nn.init.xavier_uniform_(w),
@@ -63,10 +70,18 @@ def reinitialise(t: Trainer, kind: str) -> None:
 
 
 def probe(
-    settings: dict, data, epochs: int, out: Path, name: str, results: Path, scored: list[int]
+    settings: dict,
+    data,
+    epochs: int,
+    out: Path,
+    name: str,
+    results: Path,
+    scored: list[int],
+    n_fid: int = 1000,
 ) -> dict:
-    """Train one variant for ``epochs``, scoring FID(1k) after each epoch in ``scored`` (always
-    the last): one training run gives the curve, as the workflow's eval_epochs would."""
+    """Train one variant for ``epochs``, scoring FID of ``n_fid`` samples after each epoch in
+    ``scored`` (always the last): one training run gives the curve, as the workflow's
+    eval_epochs would."""
     init = settings.pop("init", None)  # not a training setting: the probe's own override
     s = TrainSettings(**{**settings, "epochs": epochs, "eval_epochs": (epochs,)})
     t0 = time.perf_counter()
@@ -79,7 +94,7 @@ def probe(
     for epoch in sorted({*scored, epochs}):
         t.run(until=epoch)  # sets G and D back to training mode at each epoch's start
         s0 = time.perf_counter()
-        fids[epoch] = fid_of_generator(t.sampling_generator().eval(), 1000, results)
+        fids[epoch] = fid_of_generator(t.sampling_generator().eval(), n_fid, results)
         scoring += time.perf_counter() - s0
     seconds = time.perf_counter() - t0 - scoring
     tail = t.rows[-max(1, len(t.rows) // 10) :]  # the last tenth of the steps
@@ -93,8 +108,9 @@ def probe(
     save_grid(grid, out / f"{name}.png")
     return {
         "variant": name,
-        "fid_1k": fids[epochs],
-        "curve": fids,  # epoch -> FID(1k)
+        "fid": fids[epochs],
+        "n_fid": n_fid,
+        "curve": fids,  # epoch -> FID
         "d_loss_end": d,
         "g_loss_end": sum(g_rows) / len(g_rows) if g_rows else float("nan"),
         "d_real_end": sum(r[4] for r in tail) / len(tail),  # D's mean logit on real images
@@ -103,42 +119,48 @@ def probe(
     }
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--experiment", required=True)
-    ap.add_argument("--variant", action="append", required=True, help="name='{yaml overrides}'")
-    ap.add_argument("--epochs", type=int, default=1)
-    ap.add_argument(
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--experiment", required=True)
+    parser.add_argument("--variant", action="append", required=True, help="name='{yaml overrides}'")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument(
         "--score-epochs", default="", help="comma-separated epochs also scored (the last always)"
     )
-    ap.add_argument("--images", type=int, default=None, help="training images (default: all)")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--results", type=Path, default=REPO / "results")
-    ap.add_argument("--out", type=Path, default=Path("/tmp/ganrepro-probe"))
-    args = ap.parse_args()
+    parser.add_argument("--images", type=int, default=None, help="training images (default: all)")
+    parser.add_argument(
+        "--fid-samples", type=int, default=1000, help="samples per FID (the curve's n: 1,000)"
+    )
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--results", type=Path, default=REPO / "results")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/ganrepro-probe"))
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     torch.set_num_threads(args.threads)
     config = yaml.safe_load((REPO / "configs" / "laptop.yaml").read_text())
     base = next(r.settings for r in expand_runs(config).values() if r.experiment == args.experiment)
     data = prepare_split("image_folder", "train", root=CIFAR, image_size=32, max_images=args.images)
     args.out.mkdir(parents=True, exist_ok=True)
-    print(
-        f"hardware: {hardware(args.threads)}; {len(data.images)} training images, "
-        f"{args.epochs} epoch(s); grids in {args.out}"
-    )
     scored = [int(e) for e in args.score_epochs.split(",") if e]
+    rows = []
     for spec in args.variant:
         name, _, overrides = spec.partition("=")
         settings = {**base, **(yaml.safe_load(overrides) or {})}
-        r = probe(settings, data, args.epochs, args.out, name, args.results, scored)
-        curve = " / ".join(f"e{e} {f:.1f}" for e, f in r["curve"].items())
-        print(
-            f"{r['variant']:24s} FID(1k) {r['fid_1k']:7.1f}  D loss {r['d_loss_end']:.3f}  "
-            f"G loss {r['g_loss_end']:.3f}  D(real) {r['d_real_end']:.2f}  "
-            f"D(fake) {r['d_fake_end']:.2f}  {r['images_per_s']:.0f} images/s  "
-            f"curve {curve}",
-            flush=True,
+        r = probe(
+            settings, data, args.epochs, args.out, name, args.results, scored, args.fid_samples
         )
-
-
-if __name__ == "__main__":
-    main()
+        curve = r.pop("curve")
+        print(f"{name}: FID {r['fid']:.1f}", flush=True)  # progress: a variant takes minutes
+        rows.append(
+            {
+                "experiment": args.experiment,
+                **r,
+                "overrides": overrides,
+                "epochs": args.epochs,
+                "images": len(data.images),
+                "curve": " / ".join(f"{f:.1f}" for f in curve.values()),
+                "curve_epochs": " / ".join(str(e) for e in curve),
+                "grid": str(args.out / f"{name}.png"),
+            }
+        )
+    return rows

@@ -5,9 +5,11 @@ DataLoader (2 workers, shuffle), D and G steps as in the example. Ours: ganrepro
 the dataset in memory as one uint8 tensor, batches normalised on the device. Same architecture
 (ganrepro's DCGAN G and D), batch size, device and thread count; one epoch each after a short
 warm-up. Ours runs twice: float32 (the default) and with `amp: true` (bf16 autocast of the
-forward passes: different numbers, an option). Prints images/s and the ratios.
+forward passes: different numbers, an option). Also the canonical step on one resident batch
+(no data pipeline: the float32 ceiling). One row per side: images/s and the ratio to the
+canonical loop.
 
-    python bench/train_throughput.py --n 5000 --batch-size 128 --threads 2
+    python -m bench run train_throughput --n 5000 --batch-size 128 --threads 2
 """
 
 from __future__ import annotations
@@ -16,15 +18,22 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
-from common import CIFAR, hardware
 from ganrepro.data import prepare_split, stratified_indices
 from ganrepro.models import build_discriminator, build_generator
 from ganrepro.train import Trainer, TrainSettings
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
+
+from .common import CIFAR
+
+DESCRIPTION = (
+    "DCGAN training images/s: our Trainer (float32, bf16 amp) vs PyTorch's DCGAN example loop"
+)
+LATENT = 100
 
 
 def subset_folder(root: Path, n: int, out: Path) -> None:
@@ -120,37 +129,39 @@ def ours_epoch(n: int, batch_size: int, device: torch.device, latent: int, amp: 
     return t.steps_per_epoch * batch_size / elapsed
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=5000)
-    ap.add_argument("--batch-size", type=int, default=128)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--device", default="cpu")
-    args = ap.parse_args()
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--n", type=int, default=5000, help="CIFAR-10 training images")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu")
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     with tempfile.TemporaryDirectory() as tmp:
         subset_folder(CIFAR, args.n, Path(tmp))
-        theirs = canonical_epoch(Path(tmp), args.batch_size, device, 100)
-    ours = ours_epoch(args.n, args.batch_size, device, 100, amp=False)
-    ours_amp = ours_epoch(args.n, args.batch_size, device, 100, amp=True)
-    ceiling = compute_ceiling(args.batch_size, device, 100)
-    print(f"hardware: {hardware(args.threads)}; device {device}")
-    print(f"DCGAN 32x32, width 64, latent 100, batch {args.batch_size}, {args.n} CIFAR-10 images")
-    print(f"canonical loop (ImageFolder + DataLoader), float32 : {theirs:8.1f} images/s")
-    print(
-        f"ganrepro Trainer (in-memory uint8), float32        : {ours:8.1f} images/s  "
-        f"ratio {ours / theirs:.2f}x"
-    )
-    print(
-        f"compute only (one resident batch), float32         : {ceiling:8.1f} images/s  "
-        f"ratio {ceiling / theirs:.2f}x (the float32 ceiling)"
-    )
-    print(
-        f"ganrepro Trainer, amp: true (bf16 autocast)         : {ours_amp:8.1f} images/s  "
-        f"ratio {ours_amp / theirs:.2f}x"
-    )
-
-
-if __name__ == "__main__":
-    main()
+        theirs = canonical_epoch(Path(tmp), args.batch_size, device, LATENT)
+    ours = ours_epoch(args.n, args.batch_size, device, LATENT, amp=False)
+    ours_amp = ours_epoch(args.n, args.batch_size, device, LATENT, amp=True)
+    ceiling = compute_ceiling(args.batch_size, device, LATENT)
+    sides = [
+        ("canonical loop (DataLoader)", "float32", theirs),
+        ("ganrepro Trainer", "float32", ours),
+        ("one resident batch (ceiling)", "float32", ceiling),
+        ("ganrepro Trainer, amp", "bf16 autocast", ours_amp),
+    ]
+    return [
+        {
+            "side": side,
+            "precision": precision,
+            "model": "dcgan",
+            "images": args.n,
+            "batch_size": args.batch_size,
+            "latent_dim": LATENT,
+            "device": str(device),
+            "images_per_s": rate,
+            "ratio": rate / theirs,
+        }
+        for side, precision, rate in sides
+    ]
