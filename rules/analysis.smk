@@ -181,7 +181,7 @@ rule evolution:
     params:
         run=lambda w: w.run,
         epochs=lambda w: list(epochs(w.run)),
-        seed=lambda w: RUNS[w.run].seed,
+        seed=lambda w: FOLDERS[w.run].seed,
         n=ANALYSIS.get("evolution_images"),
     threads: config["threads"]
     resources:
@@ -300,8 +300,8 @@ rule analysis_table:
         ),
     params:
         runs=[
-            {"run": run, "experiment": exp, "epoch": max(epochs(run))}
-            for run, exp in ANALYSIS_RUNS.items()
+            {"run": run, "experiment": exp, "epoch": epoch}
+            for run, (exp, epoch) in ANALYSIS_RUNS.items()
         ],
     threads: 1
     benchmark:

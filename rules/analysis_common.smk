@@ -16,11 +16,12 @@ def _analysis_runs():
                 f"config: analysis.runs: {exp!r} is not an experiment of this config "
                 f"(experiments: {', '.join(EXPERIMENTS)}); list experiment names"
             )
-        names.setdefault(TRAINED_AS[first], exp)
+        names.setdefault(TRAINED_AS[first], (exp, max(member_epochs(first))))
     return names
 
 
-ANALYSIS_RUNS = _analysis_runs()  # {run: experiment}
+# {run folder: (experiment it was chosen for, that member's last epoch)}
+ANALYSIS_RUNS = _analysis_runs()
 
 
 def analysis_dir(run, epoch):
@@ -42,11 +43,11 @@ def _labels(figure):
 
 def _experiment(w):
     """An analysed run's subcategory: the experiment it was chosen for."""
-    return ANALYSIS_RUNS.get(w.run, RUNS[w.run].experiment)
+    return ANALYSIS_RUNS[w.run][0] if w.run in ANALYSIS_RUNS else FOLDERS[w.run].experiments[0]
 
 
 def _final(run, name):
-    return f"{analysis_dir(run, max(epochs(run)))}/{name}"
+    return f"{analysis_dir(run, ANALYSIS_RUNS[run][1])}/{name}"
 
 
 def analysis_targets():

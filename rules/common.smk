@@ -8,6 +8,8 @@ sys.path.insert(0, str(Path(workflow.basedir) / "lib"))  # the package, also wit
 from ganrepro.config_schema import config_schema, validate_config
 from ganrepro.experiments import (
     expand_runs,
+    previous_checkpoint_epoch,
+    run_folders,
     settings_hash,
     split_definition,
     split_key,
@@ -31,10 +33,12 @@ except ValueError as err:
 # The config files this workflow was started with, for the report's front page.
 config["configfiles"] = [str(f) for f in workflow.config_settings.configfiles] or ["config.yaml"]
 
-# A run identical to one of another experiment (same settings, seed, dataset) reads that run's
-# files: jobs exist for TRAINED runs only, and the tables list every run of every experiment.
-TRAINED_AS = trained_as(RUNS)
-TRAINED = [run for run in RUNS if TRAINED_AS[run] == run]
+# RUNS are the members of the experiments (what tables and the report list); each refers to a
+# run folder named by what shapes its weights (ganrepro.experiments). Members that train the same
+# weights share a folder: jobs exist per folder (TRAINED), each made once for all its members.
+TRAINED_AS = trained_as(RUNS)  # member -> run folder
+FOLDERS = run_folders(RUNS)  # run folder -> what its jobs need (union over its members)
+TRAINED = list(FOLDERS)
 
 R = config["results"]
 BENCH = f"{R}/benchmarks"  # a file per compute job (ganrepro.costs reads them)
@@ -44,7 +48,13 @@ EXPERIMENTS = list(config["experiments"])
 
 
 def epochs(run):
-    return RUNS[run].settings["eval_epochs"]
+    """A run folder's checkpoint epochs: every member's eval epochs and last epoch."""
+    return FOLDERS[run].checkpoint_epochs
+
+
+def member_epochs(member):
+    """A member's own checkpoint epochs (its eval epochs and its last epoch)."""
+    return RUNS[member].settings["eval_epochs"]
 
 
 # Fewer samples at a run's intermediate epochs (fid.intermediate_images): its curve is scored at
@@ -54,14 +64,15 @@ CURVE_IMAGES = FID.get("intermediate_images")
 
 
 def generated_images(run, epoch):
-    """Samples drawn from a run's checkpoint of that epoch."""
-    if CURVE_IMAGES and int(epoch) != max(epochs(run)):
+    """Samples drawn from a run's checkpoint of that epoch: the final n where the epoch is some
+    member's last."""
+    if CURVE_IMAGES and int(epoch) not in FOLDERS[run].final_epochs:
         return CURVE_IMAGES
     return FID["generated_images"]
 
 
 def dataset_of(run):
-    return RUNS[run].dataset
+    return FOLDERS[run].dataset
 
 
 def data_key(dataset, split):
@@ -109,10 +120,18 @@ def fid_path(run, epoch):
     return f"{R}/runs/{run}/fid/epoch{int(epoch):04d}.json"
 
 
+def existing_checkpoints(run):
+    """Epochs whose checkpoint a run folder holds on disk, whoever asked for them."""
+    folder = Path(f"{R}/runs/{run}/checkpoints")
+    names = os.listdir(folder) if folder.is_dir() else []
+    return [int(n[5:9]) for n in names if n.startswith("epoch") and n.endswith(".pt")]
+
+
 def previous_epoch(run, epoch):
-    """The checkpoint a training segment continues from (None for the first)."""
-    earlier = [e for e in epochs(run) if e < int(epoch)]
-    return max(earlier) if earlier else None
+    """The checkpoint a training segment continues from (None for the first): training
+    continues from what exists, so a longer run continues a shorter one and a changed set of
+    scored epochs re-trains nothing that exists (ganrepro.experiments.training_spine)."""
+    return previous_checkpoint_epoch(int(epoch), list(epochs(run)), existing_checkpoints(run))
 
 
 def previous_checkpoint(w):
@@ -135,7 +154,7 @@ def has_ablation(exp):
 def final_grids_of(exp):
     """The final sample grid of each of an experiment's runs (of the run it was trained as)."""
     grids = [
-        f"{R}/runs/{TRAINED_AS[n]}/samples/epoch{max(epochs(n)):04d}.png"
+        f"{R}/runs/{TRAINED_AS[n]}/samples/epoch{max(member_epochs(n)):04d}.png"
         for n, r in RUNS.items()
         if r.experiment == exp
     ]
@@ -262,8 +281,8 @@ ALL_EXPERIMENTS = "(all experiments)"
 
 
 def run_labels(run, **more):
-    """A run's report labels: its setting in words, seed and more (e.g. epoch)."""
-    r = RUNS[run]
+    """A run folder's report labels: its first member's setting in words, seed and more."""
+    r = RUNS[FOLDERS[run].members[0]]
     setting = describe_setting(r.grid) or "(the experiment's setting)"
     return {"run": run, "setting": setting, "seed": str(r.seed), **more}
 

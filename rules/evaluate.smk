@@ -12,7 +12,7 @@ rule sample:
             f"{R}/runs/{{run}}/samples/epoch{{epoch}}.png",
             caption="../report/samples.rst",
             category=TRAINING,
-            subcategory=lambda w: RUNS[w.run].experiment,
+            subcategory=lambda w: FOLDERS[w.run].experiments[0],
             labels=lambda w: {"item": "3 samples", **run_labels(w.run, epoch=w.epoch)},
         ),
     params:

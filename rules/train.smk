@@ -1,5 +1,6 @@
 # Training runs in segments, one job per checkpoint epoch: the job for epoch e continues from
-# the full training state saved in the checkpoint of the previous eval epoch. A failure or a
+# the full training state saved in the run's checkpoint before e (common.smk: previous_epoch;
+# a run extended to more epochs continues from its last checkpoint). A failure or a
 # preemption therefore never loses a finished checkpoint, and within a segment the job resumes
 # from <run>/.train/resume.pt, saved every `save_every_seconds`. Execution options (device,
 # save interval, threads) are read from the config by the script, not params: changing them
@@ -17,8 +18,8 @@ rule train:
     params:
         # the settings that differ from "off" (the job fills in the rest from their
         # declarations), so adding a setting that is off by default re-runs nothing
-        settings=lambda w: RUNS[w.run].identity_settings,
-        seed=lambda w: RUNS[w.run].seed,
+        settings=lambda w: FOLDERS[w.run].identity_settings,
+        seed=lambda w: FOLDERS[w.run].seed,
         epoch=lambda w: int(w.epoch),
         state_dir=lambda w: f"{run_dir(w.run)}/.train",
     threads: config["threads"]

@@ -67,8 +67,8 @@ def main(
 
 
 def _runs_of(results, experiments):
-    """Per trained run: its experiments, eval epochs, images seen and device; per experiment:
-    the trained runs whose files hold its runs."""
+    """Per run folder: its experiments, checkpoint epochs (over all its members), images seen
+    and device; per experiment: the run folders that hold its members."""
     runs, members = {}, {}
     for exp in experiments:
         manifest = json.loads((results / "manifests" / f"{exp}.json").read_text())
@@ -76,17 +76,15 @@ def _runs_of(results, experiments):
         for info in manifest["runs"].values():
             trained, settings = info["trained_as"], info["settings"]
             members[exp].append(trained)
-            if trained not in runs:
-                last = max(settings["eval_epochs"])
-                losses = results / "runs" / trained / "losses" / f"epoch{last:04d}.csv"
-                runs[trained] = {
-                    "experiments": [],
-                    "epochs": settings["eval_epochs"],
-                    "images_seen": _rows(losses) * settings["batch_size"],
-                    "device": train_device(_last_log(results / "logs" / "train", trained)),
-                }
-            if exp not in runs[trained]["experiments"]:
-                runs[trained]["experiments"].append(exp)
+            run = runs.setdefault(trained, {"experiments": [], "epochs": [], "batch_size": 0})
+            run["epochs"] = sorted({*run["epochs"], *settings["eval_epochs"]})
+            run["batch_size"] = settings["batch_size"]
+            if exp not in run["experiments"]:
+                run["experiments"].append(exp)
+    for trained, run in runs.items():
+        losses = results / "runs" / trained / "losses" / f"epoch{max(run['epochs']):04d}.csv"
+        run["images_seen"] = _rows(losses) * run.pop("batch_size")
+        run["device"] = train_device(_last_log(results / "logs" / "train", trained))
     return runs, members
 
 

@@ -81,14 +81,18 @@ def main(
         else:
             save_message_image(f"{experiment}: one setting, no ablation", ablation_plot)
         del fig
-        by_run = {Path(g).parents[1].name: g for g in grids}  # runs/<run>/samples/epochN.png
+        grid_of = {(Path(g).parents[1].name, Path(g).name): g for g in grids}  # runs/<run>/...
+        final = {name: max(r["settings"]["eval_epochs"]) for name, r in runs.items()}
         sheet = [
             (f"{plots.describe_setting(r['grid'], order) or experiment}, seed {r['seed']}",
-             by_run[trained_as[name]])
+             grid_of[trained_as[name], f"epoch{final[name]:04d}.png"])
             for name, r in runs.items()
         ]  # fmt: skip
         plots.sample_sheet(sheet, samples, title=f"{experiment}: samples of the final checkpoints")
-        loss_curves = {name: losses[trained_as[name]] for name in runs}
+        # a shared run folder may have trained on past a member's end: its curve stops there
+        loss_curves = {
+            name: losses[trained_as[name]].query(f"epoch <= {final[name]}") for name in runs
+        }
         plots.loss_curves(loss_curves, loss_plot, experiment)
         print(
             f"{experiment}: {len(rows)} scores of {len(runs)} runs, "

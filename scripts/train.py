@@ -40,7 +40,8 @@ def main(
         configure_threads(threads)
         device = resolve_device(device)
         configure_kernels(device, exact_float32=False)
-        settings = TrainSettings.from_dict(settings)
+        # a run whose length is not part of its identity is trained to this segment's end
+        settings = TrainSettings.from_dict({"epochs": epoch, **settings})
         previous = previous[0] if previous else None
         prev = load_torch(previous, map_location=device) if previous else None
         if prev is not None and prev["status"] != "ok":  # an earlier segment diverged: say so again

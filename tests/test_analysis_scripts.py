@@ -523,7 +523,7 @@ def test_dry_run_wires_reference_split_and_sizes_into_fid_and_analyses(tmp_path)
         "analysis_table",
     ):
         assert len(by_rule[rule]) == 1, rule
-    assert re.search(r"wildcards: run=dcgan-s0-\w+, epoch=0002", by_rule["kid"][0])
+    assert re.search(r"wildcards: run=dcgan-[0-9a-f]{8}-s0, epoch=0002", by_rule["kid"][0])
     assert "epoch0001.pt" in by_rule["evolution"][0] and "epoch0002.pt" in by_rule["evolution"][0]
 
 

@@ -57,6 +57,8 @@ def test_every_setting_is_a_row_with_its_declaration():
         assert help_text == config_reference._text(decl.help), name
         assert default == config_reference._code(decl.default), name
         kind = "always" if decl.neutral is ALWAYS else "technique (off by default)"
+        kind += "; uses the length" if decl.uses_length else ""
+        kind = {"never": "never", "length": "with a horizon"}.get(decl.identity, kind)
         assert identity == kind, name
     assert rows["lr"][2:5] == ["`0.0002`", "> 0", "always"]
     assert rows["ema"][3:5] == ["0 < x < 1", "technique (off by default)"]

@@ -1,9 +1,10 @@
-"""The run names of config.yaml and configs/mirror.yaml, pinned.
+"""The run folders of the shipped configs' members, pinned.
 
-A run's name ends with a hash of what determines its numbers; a finished run is found again only
-under the same name. This test fails when a change renames runs, and says which, so that any
-renaming is deliberate: if it is, regenerate the golden file with
-``GANREPRO_UPDATE_GOLDEN=1 pytest tests/test_run_names.py`` and say why in the commit.
+Each member of an experiment refers to a run folder named by what shapes its weights; a finished
+run is found again only under the same name. This test fails when a change renames runs, and
+says which, so that any renaming is deliberate: if it is, regenerate the golden file with
+``GANREPRO_UPDATE_GOLDEN=1 pytest tests/test_run_names.py``, say why in the commit and give
+users a migration (``python -m ganrepro.migrate``).
 """
 
 from __future__ import annotations
@@ -43,27 +44,29 @@ def load(spec: str) -> dict:
     return cfg
 
 
-def run_names() -> dict[str, list[str]]:
-    return {c: list(expand_runs(load(c))) for c in CONFIGS}
+def run_names() -> dict[str, dict[str, str]]:
+    """Per config: each member's run folder."""
+    return {c: {name: r.folder for name, r in expand_runs(load(c)).items()} for c in CONFIGS}
 
 
-def renamed(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
-    """Which runs a change renames, as 'config: old -> new' lines (matched by their prefix)."""
+def renamed(before: dict[str, dict[str, str]], after: dict[str, dict[str, str]]) -> list[str]:
+    """Which members' runs a change renames, as 'config: member: old -> new' lines."""
     lines = []
     for config in CONFIGS:
-        old, new = before.get(config, []), after.get(config, [])
-        gone = [n for n in old if n not in new]
-        came = {n.rsplit("-", 1)[0]: n for n in new if n not in old}
-        lines += [f"{config}: {n} -> {came.get(n.rsplit('-', 1)[0], '(gone)')}" for n in gone]
-        prefixes = {n.rsplit("-", 1)[0] for n in gone}
-        lines += [f"{config}: (new) {n}" for p, n in came.items() if p not in prefixes]
+        old, new = before.get(config, {}), after.get(config, {})
+        lines += [
+            f"{config}: {member}: {folder} -> {new.get(member, '(gone)')}"
+            for member, folder in old.items()
+            if new.get(member) != folder
+        ]
+        lines += [f"{config}: (new) {m}: {f}" for m, f in new.items() if m not in old]
     return lines
 
 
 QUICK = CONFIGS[-1]
 
 
-def golden() -> dict[str, list[str]]:
+def golden() -> dict[str, dict[str, str]]:
     return yaml.safe_load(GOLDEN.read_text())
 
 
@@ -71,8 +74,9 @@ def test_run_names_are_pinned():
     now = run_names()
     if os.environ.get("GANREPRO_UPDATE_GOLDEN"):
         GOLDEN.write_text(
-            "# Run names of the shipped configs (tests/test_run_names.py). Regenerated only on\n"
-            "# purpose: a renamed run is a finished run that will not be found again.\n"
+            "# Each member's run folder in the shipped configs (tests/test_run_names.py).\n"
+            "# Regenerated only on purpose: a renamed run is a finished run that will not be\n"
+            "# found again (unless moved: python -m ganrepro.migrate).\n"
             + yaml.safe_dump(now, sort_keys=False)
         )
         pytest.skip(f"{GOLDEN} rewritten")
@@ -100,8 +104,9 @@ def test_changing_a_default_renames_the_runs_that_use_it_and_says_which(monkeypa
     before = {n: r.settings["beta2"] for n, r in expand_runs(load(QUICK)).items()}
     monkeypatch.setattr(settings_module, "TrainSettings", Changed)
     changes = renamed(golden(), run_names())
-    assert any(line.startswith(f"{QUICK}: dcgan-s0-") for line in changes), changes
+    assert any(line.startswith(f"{QUICK}: dcgan-s0: dcgan-") for line in changes), changes
     # renamed: exactly the runs that took beta2 from the default; kept: those that set their own
-    kept = set(golden()[QUICK]) & set(run_names()[QUICK])
+    old, new = golden()[QUICK], run_names()[QUICK]
+    kept = {member for member in old if old[member] == new[member]}
     assert kept == {n for n, beta2 in before.items() if beta2 != 0.999}
     assert kept, "mirror.yaml has runs with their own beta2 (SAGAN's, WGAN-GP's 0.9)"

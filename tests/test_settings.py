@@ -48,10 +48,13 @@ def test_every_setting_has_help_and_techniques_are_off_by_default():
         assert decl.help, name
         if decl.neutral is not ALWAYS:
             assert decl.default == decl.neutral, f"{name}: a technique must be off by default"
-    # the neutral settings of a default run are not part of its identity
+    # the neutral settings of a default run are not part of its identity, nor are its scored
+    # epochs; its length is not either, as nothing in a default run depends on it
     assert set(identity_settings(TrainSettings())) == {
-        n for n, d in declarations().items() if d.neutral is ALWAYS
+        n for n, d in declarations().items() if d.neutral is ALWAYS and d.identity == "value"
     }
+    assert "epochs" in identity_settings(TrainSettings(lr_schedule="cosine"))
+    assert "eval_epochs" not in identity_settings(TrainSettings(lr_schedule="cosine"))
 
 
 @pytest.mark.parametrize(

@@ -236,7 +236,7 @@ def test_profile_resources_reach_sbatch(slurm_run):
 @pytest.mark.slurm
 def test_fid_scored_and_report_built(slurm_run):
     work, results = slurm_run["work"], slurm_run["work"] / "results"
-    scores = list(results.glob("runs/dcgan-s0-*/fid/epoch0001.json"))
+    scores = list(results.glob("runs/dcgan-*-s0/fid/epoch0001.json"))
     assert len(scores) == 1
     score = json.loads(scores[0].read_text())
     assert 0 < score["fid"] < 1000 and score["protocol"]["n_generated"] == 50

@@ -84,6 +84,18 @@ def test_a_run_shared_with_another_experiment_shows_in_both(tmp_path):
     assert experiment_table(run_summary(by_epoch), "b").run.tolist() == ["b-s0"]
 
 
+def test_a_member_sharing_a_longer_run_folder_keeps_only_its_own_epochs(tmp_path):
+    """short-s0 trained the first 2 epochs of a-s0's folder: its table stops at epoch 2."""
+    short = run_record("short", 0, {"lr": 0.0002})
+    short["settings"] = {**short["settings"], "eval_epochs": [1, 2], "epochs": 2}
+    runs = {**RUNS, "short-s0": short}
+    by_epoch = fid_by_epoch(load_scores(write_scores(tmp_path)), runs, {"short-s0": "a-s0"})
+    mine = by_epoch[by_epoch.run == "short-s0"]
+    assert list(mine.epoch) == [1, 2] and list(mine.fid) == [80.0, 60.0]
+    assert run_summary(by_epoch).set_index("run").loc["short-s0"].final_fid == 60.0
+    assert list(by_epoch[by_epoch.run == "a-s0"].epoch) == [1, 2, 3]  # the longer keeps all
+
+
 def _code(version: str, git: str = "abc1234") -> list[dict]:
     return [{"stage": "train", "version": version, "modules": {}, "git": git}]
 

@@ -11,12 +11,13 @@ import json
 import math
 import re
 from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 from ganrepro.config_schema import config_schema, validate_config
-from ganrepro.experiments import expand_runs, trained_as
+from ganrepro.experiments import expand_runs, run_folders, trained_as
 from workflow_cli import QUICK, REPO, SHARED, local_config, planned_jobs, snakemake
 
 SCHEMA = config_schema(REPO / "schemas" / "config.schema.yaml")
@@ -118,15 +119,14 @@ def expected_runs_and_rows(cfg: dict) -> tuple[dict, dict]:
 
 
 def trained_runs(cfg: dict) -> set[str]:
-    """The runs of a config that have jobs (a run identical to one of another experiment has
-    none: it reads that run's files)."""
-    runs = expand_runs(cfg)
-    shared = trained_as(runs)
-    return {name for name in runs if shared[name] == name}
+    """The run folders of a config: jobs exist per folder (members of several experiments that
+    train the same weights share one)."""
+    return set(trained_as(expand_runs(cfg)).values())
 
 
-def RUNS_OF(cfg: dict) -> dict[str, str]:  # noqa: N802 - reads as a table
-    return {name: r.experiment for name, r in expand_runs(cfg).items()}
+def folder_of(config: Path, member: str) -> str:
+    """The run folder a member of the config file refers to."""
+    return expand_runs(yaml.safe_load(config.read_text()))[member].folder
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +144,7 @@ def quick_run(tmp_path_factory):
 
 @pytest.mark.slow
 def test_quick_run_produces_tables_with_measured_fids(quick_run):
-    work, _ = quick_run
+    work, config = quick_run
     results = work / "results"
     by_epoch = pd.read_csv(results / "tables" / "fid_by_epoch.csv")
     runs, rows = expected_runs_and_rows(QUICK)
@@ -158,7 +158,10 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
     # the table's numbers are the score files' numbers; a run's last epoch has
     # fid.generated_images samples (and a score of its first intermediate_images), the others
     # fid.intermediate_images
-    last_epoch = by_epoch.groupby("trained_as").epoch.max()
+    # a folder's epochs that are some member's last (a shared folder may end several members)
+    member_last = by_epoch.groupby("run").epoch.max()
+    final_epochs = by_epoch.assign(last=by_epoch.run.map(member_last)).groupby("trained_as").last
+    final_epochs = final_epochs.agg(set)
     n_final, n_curve = QUICK["fid"]["generated_images"], QUICK["fid"]["intermediate_images"]
     for _, row in by_epoch.iterrows():
         score = json.loads(
@@ -166,7 +169,7 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
         )
         assert score["run"] == row.trained_as
         assert math.isclose(score["fid"], row.fid)
-        last = row.epoch == last_epoch[row.trained_as]
+        last = row.epoch in final_epochs[row.trained_as]
         assert score["protocol"]["n_generated"] == (n_final if last else n_curve)
         assert [s["n"] for s in score.get("fid_subsets", [])] == ([n_curve] if last else [])
         assert row.n_curve == n_curve
@@ -175,11 +178,12 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
         backends = score["protocol"]["features_backend"]
         assert backends["generated"] == backends["reference"]
     assert set(by_epoch.reference) == {"cifar10:test[200]", "cifar10_64:test[200]"}
-    # a run identical to one of another experiment is trained and scored once, listed in both
-    shared = by_epoch[by_epoch.run != by_epoch.trained_as]
-    assert len(shared) and set(shared.trained_as).isdisjoint(shared.run)
+    # members of several experiments that train the same weights share one run folder,
+    # trained and scored once and listed in each
+    members = by_epoch.groupby("trained_as").experiment.nunique()
+    assert (members > 1).any()
     trained = {p.name for p in (results / "runs").iterdir()}
-    assert set(by_epoch.trained_as) == trained and trained.isdisjoint(shared.run)
+    assert set(by_epoch.trained_as) == trained == trained_runs(yaml.safe_load(config.read_text()))
     # fid.backend auto on this CPU-only machine: ONNX Runtime computed every feature
     assert by_epoch.features_backend.str.startswith("onnxruntime").all()
     assert by_epoch.fid_warnings.str.contains("2048").all()  # small-sample FIDs say so
@@ -203,7 +207,8 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
     assert rows.setting.tolist() == list(QUICK["experiments"]["lr_batch"]["variants"])
     assert rows.difference.notna().all()  # ours beside each of 003's four rows
 
-    losses = pd.read_csv(next((results / "runs").glob("dcgan-s0-*")) / "losses" / "epoch0002.csv")
+    dcgan_run = folder_of(work / "config.yaml", "dcgan-s0")
+    losses = pd.read_csv(results / "runs" / dcgan_run / "losses" / "epoch0002.csv")
     assert len(losses) == 2 * (1000 // 50) and losses.d_loss.notna().all()
     for png in [results / "plots" / "fid_vs_epoch.png", *results.glob("runs/*/samples/*.png")]:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -214,7 +219,7 @@ def test_quick_run_leaves_tensorboard_curves_of_every_step_and_score(quick_run):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     work, _ = quick_run
-    run = next((work / "results" / "runs").glob("dcgan-s0-*"))
+    run = work / "results" / "runs" / folder_of(work / "config.yaml", "dcgan-s0")
 
     def read(kind):
         acc = EventAccumulator(str(run / "tensorboard" / kind), size_guidance={"scalars": 0})
@@ -262,7 +267,7 @@ def test_every_compute_job_has_a_benchmark_and_the_cost_table_sums_them(quick_ru
     assert set(runs.run) == {p.name for p in (results / "runs").iterdir()}
     assert (runs.train_jobs_unmeasured == 0).all() and (runs.device == "cpu").all()
     assert (runs.train_images_per_s > 0).all() and (runs.peak_rss_mb > 0).all()
-    dcgan = runs[runs.run.str.startswith("dcgan-s0-")].iloc[0]
+    dcgan = runs.set_index("run").loc[folder_of(work / "config.yaml", "dcgan-s0")]
     assert dcgan.images_seen == 2 * (1000 // 50) * 50  # 2 epochs of 20 batches of 50
     page = (results / "tables" / "costs.html").read_text()
     assert "Per run" in page and "total" in page
@@ -277,7 +282,7 @@ def test_exported_pngs_score_the_pipelines_fid(quick_run):
 
     work, config = quick_run
     results = work / "results"
-    run = next((results / "runs").glob("dcgan-s0-*")).name
+    run = folder_of(config, "dcgan-s0")
     (test_split,) = (results / "data" / "cifar10").glob("test-*.npz")  # all 200: the reference
     samples = f"results/png/{run}/epoch0002"
     real = f"results/png/data/cifar10/{test_split.stem}"
@@ -319,16 +324,14 @@ def test_editing_one_experiments_lr_reruns_only_its_jobs(quick_run):
     assert max(map(len, out.splitlines())) <= 1000
     jobs = [(rule, w["run"]) for rule, w in planned_jobs(out) if "run" in w]
     assert jobs, out
-    # exactly the runs that are new: dcgan's two seeds, and a run of another experiment that was
-    # trained as dcgan's seed 0 (same settings) and is now a run of its own (dcgan_000)
+    # exactly the runs that are new: dcgan's two seeds; the experiments that trained the same
+    # weights as dcgan (dcgan_000, ...) keep their run folder and re-run nothing
     new = trained_runs(cfg) - trained_runs(yaml.safe_load(config.read_text()))
-    assert {run for _, run in jobs} == new and {r.split("-")[0] for r in new} <= {
-        "dcgan",
-        "dcgan_000",
-    }
+    assert {run for _, run in jobs} == new and len(new) == 2
+    folders = run_folders(expand_runs(cfg))
     counts = pd.Series([rule for rule, _ in jobs]).value_counts().to_dict()
     # a job per new run and checkpoint; the analyses of dcgan's first run follow it
-    n = sum(len(expand_runs(cfg)[r].settings["eval_epochs"]) for r in new)
+    n = sum(len(folders[r].checkpoint_epochs) for r in new)
     per_checkpoint = {"train": n, "sample": n, "sample_features": n, "fid": n}
     assert {r: n for r, n in counts.items() if r in per_checkpoint} == per_checkpoint
     assert counts.get("run_summary") == len(new)  # the new runs' summaries, no other
@@ -346,7 +349,7 @@ def test_editing_one_experiments_lr_reruns_only_its_jobs(quick_run):
     assert re.search(r"^rule aggregate:", out, re.M)
     # only the edited experiment's table is made again
     tables = [w["exp"] for rule, w in planned_jobs(out) if rule == "experiment_tables"]
-    assert sorted(tables) == sorted({RUNS_OF(cfg)[r] for r in new})
+    assert sorted(tables) == ["dcgan"] == sorted({e for r in new for e in folders[r].experiments})
     assert not re.search(
         r"^(local)?rule (prepare_data|fetch_weights|reference_features):", out, re.M
     )
@@ -396,7 +399,7 @@ def test_quick_run_analyses_the_first_dcgan_run_and_reports_it(quick_run):
     work, config = quick_run
     results = work / "results"
     table = pd.read_csv(results / "tables" / "analysis.csv")
-    assert table.run.nunique() == 1 and table.run.iloc[0].startswith("dcgan-s0-")
+    assert table.run.nunique() == 1 and table.run.iloc[0] == folder_of(config, "dcgan-s0")
     run, t = table.run.iloc[0], table.set_index("metric")
     out = results / "analysis" / run / "epoch0002"
     kid = json.loads((out / "kid.json").read_text())

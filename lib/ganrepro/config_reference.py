@@ -185,10 +185,13 @@ def _settings() -> Iterator[str]:
     yield "## Training settings"
     yield (
         "Set under `defaults:` (every experiment), in an experiment, in one of its `variants`, "
-        "or as a list of values in its `grid`. A run's name ends with a hash of its *identity*: "
-        "the settings marked *always* (part of every run's identity), each *technique* whose "
-        "value is not its default (techniques are off by default), the seed and the training "
-        "data. So a technique left at its default, or a new one added, renames no run."
+        "or as a list of values in its `grid`. A run folder's name holds a hash of its "
+        "*identity*, what shapes its weights: the settings marked *always*, each *technique* "
+        "whose value is not its default (techniques are off by default) and the training data. "
+        "So a technique left at its default, or a new one added, renames no run. The scored "
+        "epochs are *never* part of it, and the length only *with a horizon*: while a setting "
+        "that depends on the run's length (marked *uses the length*) is on; otherwise a longer "
+        "run continues the shorter one."
     )
     rows = []
     for name, decl in settings_module.declarations().items():
@@ -202,11 +205,21 @@ def _settings() -> Iterator[str]:
                 _option_type(decl),
                 _code(decl.default),
                 allowed,
-                "always" if decl.neutral is ALWAYS else "technique (off by default)",
+                _identity(decl),
                 _text(decl.help),
             ]
         )
     yield _table(["setting", "type", "default", "allowed", "identity", "help"], rows)
+
+
+def _identity(decl) -> str:
+    """When a setting is part of a run's identity (ganrepro.declare.Option.identity)."""
+    if decl.identity == "never":
+        return "never"
+    if decl.identity == "length":
+        return "with a horizon"
+    kind = "always" if decl.neutral is ALWAYS else "technique (off by default)"
+    return kind + ("; uses the length" if decl.uses_length else "")
 
 
 def _families() -> Iterator[str]:

@@ -33,6 +33,12 @@ class Option:
     technique that is off). A run whose value equals it leaves the setting out of its identity,
     so adding a setting whose default is its neutral value renames no run. Settings that every
     run has (model, learning rate, ...) have none (``ALWAYS``): they are always in the identity.
+
+    ``identity`` says when the value is part of a run's identity: ``"value"`` as just said;
+    ``"never"`` for what chooses which results are made of a run, not its weights (the epochs
+    that are scored); ``"length"`` for the run's length, which is identity only while a setting
+    declared ``uses_length`` is on (a schedule over the whole run): otherwise the first N
+    epochs of a longer run are the run of N epochs, and a run grows by continuing.
     """
 
     default: Any
@@ -43,6 +49,8 @@ class Option:
     maximum: float | None = None
     exclusive_minimum: float | None = None
     exclusive_maximum: float | None = None
+    identity: str = "value"  # "value", "never" or "length" (above)
+    uses_length: bool = False  # when on, the run's length is part of its identity
     type: Any = None  # filled in from the annotation by `declared`
 
     def allowed(self) -> tuple | None:

@@ -1,13 +1,18 @@
-"""Expand the experiments of a config into runs, each identified by what determines its numbers.
+"""Expand the experiments of a config into runs, each identified by what shapes its weights.
 
 An experiment is a base of training settings, an optional grid (each key a list of values: the
 runs are their Cartesian product), optional named variants (sets of settings that change
 together, such as a family with its own loss and optimiser; each is crossed with the grid and
-shows as a ``variant`` column in the experiment's table) and a list of seeds. A run's name
-says where it comes from and ends with a hash of what determines its result: the settings that
-differ from "off" (`identity_settings`), the seed and the definition of the training data. An
-edited experiment produces new runs, an unchanged one keeps its cached files, and a new setting
-that is off by default renames nothing (tests/test_run_names.py pins the names).
+shows as a ``variant`` column in the experiment's table) and a list of seeds.
+
+Each member of an experiment (``<experiment>[-<variant>][-<grid point>]-s<seed>``, what its
+tables and the report call it) refers to a run folder, ``<model>-<hash>-s<seed>``, named by
+what shapes the weights: the settings that differ from "off" (`identity_settings`: not the
+scored epochs, and the length only when a schedule depends on it) and the definition of the
+training data. Not by the experiment: two experiments that train the same weights share one
+folder, and editing one never renames the other's. A longer run of a constant schedule is the
+same folder continued; a new setting that is off by default renames nothing
+(tests/test_run_names.py pins the names).
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ _ABBREV = {"batch_size": "bs", "latent_dim": "z", "width": "w", "lr_schedule": "
 
 @dataclass(frozen=True)
 class Run:
-    name: str
+    name: str  # the member: <experiment>[-<variant>][-<grid point>]-s<seed>
+    folder: str  # the run it trains or reads: <model>-<hash>-s<seed> under results/runs
     experiment: str
     dataset: str
     seed: int
@@ -38,7 +44,7 @@ class Run:
     settings: dict[str, Any]  # resolved TrainSettings as a plain dict
     # the settings that differ from "off" (what the training job is given; the rest are defaults)
     identity_settings: dict[str, Any]
-    # sha256 of everything that determines the run's numbers (identity_settings, seed, data)
+    # sha256 of everything that determines the run's weights (identity_settings, seed, data)
     identity: str
 
     @property
@@ -112,6 +118,7 @@ def expand_experiment(
             key_settings = identity_settings(settings)
             label = coords if variant is None else {"variant": variant, **coords}
             data = split_definition(datasets[dataset], "train")
+            weights = settings_hash({"settings": key_settings, "data": data})
             for seed in seeds:
                 identity = {"settings": key_settings, "seed": seed, "data": data}
                 parts = [
@@ -122,7 +129,8 @@ def expand_experiment(
                 ]
                 runs.append(
                     Run(
-                        name="-".join(parts) + "-" + settings_hash(identity),
+                        name="-".join(parts),
+                        folder=f"{settings.model}-{weights}-s{seed}",
                         identity=settings_hash(identity, length=64),
                         experiment=name,
                         dataset=dataset,
@@ -146,12 +154,66 @@ def expand_runs(config: dict[str, Any]) -> dict[str, Run]:
 
 
 def trained_as(runs: dict[str, Run]) -> dict[str, str]:
-    """For each run, the run whose files hold its results: itself, or the first run (in config
-    order) of another experiment with the same identity (same settings, seed and dataset), which
-    gives the same numbers. Such a run, e.g. a baseline that is also a grid point, is trained,
-    sampled and scored once and shows in both experiments' tables."""
-    first: dict[str, str] = {}
-    return {name: first.setdefault(run.identity, name) for name, run in runs.items()}
+    """For each member, the run folder whose files hold its results. Members of different
+    experiments with the same weights (a baseline that is also a grid point; a run of one epoch
+    that is the first epoch of another's two) share one folder: trained, sampled and scored
+    once, and listed in both experiments' tables."""
+    return {name: run.folder for name, run in runs.items()}
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """What the jobs of one run folder need: the union of what its members ask of it."""
+
+    name: str
+    seed: int
+    dataset: str
+    identity_settings: dict[str, Any]  # what the training job is given
+    checkpoint_epochs: tuple[int, ...]  # every member's eval epochs and last epoch
+    final_epochs: tuple[int, ...]  # each member's last epoch (scored with the final n)
+    members: tuple[str, ...]  # in config order
+    experiments: tuple[str, ...]  # of its members, in config order
+
+    @property
+    def epochs(self) -> int:
+        return max(self.checkpoint_epochs)
+
+
+def run_folders(runs: dict[str, Run]) -> dict[str, RunFolder]:
+    """Every run folder of a config, in config order."""
+    grouped: dict[str, list[Run]] = {}
+    for run in runs.values():
+        grouped.setdefault(run.folder, []).append(run)
+    out = {}
+    for folder, members in grouped.items():
+        first = members[0]
+        checkpoints = sorted({e for m in members for e in m.settings["eval_epochs"]})
+        out[folder] = RunFolder(
+            name=folder,
+            seed=first.seed,
+            dataset=first.dataset,
+            identity_settings=first.identity_settings,
+            checkpoint_epochs=tuple(checkpoints),
+            final_epochs=tuple(sorted({m.settings["epochs"] for m in members})),
+            members=tuple(m.name for m in members),
+            experiments=tuple(dict.fromkeys(m.experiment for m in members)),
+        )
+    return out
+
+
+def training_spine(wanted: list[int], existing: list[int]) -> list[int]:
+    """The epochs a run's training segments end at: its checkpoints on disk, and the wanted
+    epochs beyond the last of them. A wanted epoch between existing checkpoints is trained from
+    the one before it as a side job: it never becomes another segment's start, so adding or
+    removing a scored epoch of a finished run re-trains nothing that exists."""
+    last = max(existing, default=0)
+    return sorted(set(existing) | {e for e in wanted if e > last})
+
+
+def previous_checkpoint_epoch(epoch: int, wanted: list[int], existing: list[int]) -> int | None:
+    """The checkpoint a training job for ``epoch`` continues from (None: from scratch)."""
+    earlier = [e for e in training_spine(wanted, existing) if e < epoch]
+    return max(earlier) if earlier else None
 
 
 def _resolve(d: dict[str, Any]) -> TrainSettings:

@@ -42,9 +42,20 @@ class TrainSettings:
     beta1: float = option(0.5, "Adam's beta1", minimum=0, exclusive_maximum=1)
     beta2: float = option(0.999, "Adam's beta2", minimum=0, exclusive_maximum=1)
     batch_size: int = option(128, "images per step", minimum=1)
-    epochs: int = option(25, "passes over the training set", minimum=1)
+    epochs: int = option(
+        25,
+        "passes over the training set (part of a run's identity only with a setting that "
+        "depends on the length, such as a learning-rate schedule: otherwise a longer run "
+        "continues the shorter one)",
+        minimum=1,
+        identity="length",
+    )
     eval_epochs: tuple[int, ...] = option(
-        (), "epochs whose checkpoints are kept and scored (the last epoch always is)", minimum=1
+        (),
+        "epochs whose checkpoints are kept and scored (the last epoch always is; not part of "
+        "a run's identity)",
+        minimum=1,
+        identity="never",
     )
     lr_g: float | None = technique(None, "TTUR: G's learning rate (null: lr)", exclusive_minimum=0)
     lr_d: float | None = technique(None, "TTUR: D's learning rate (null: lr)", exclusive_minimum=0)
@@ -56,7 +67,11 @@ class TrainSettings:
     aux_weight: float = technique(1.0, "AC-GAN classification loss weight", minimum=0)
     feature_matching: bool = technique(False, "G matches D's mean features (Salimans et al.)")
     lr_schedule: str = technique(
-        "constant", "learning-rate schedule over training", choices=("constant", "linear", "cosine")
+        "constant",
+        "learning-rate schedule over training (linear and cosine decay over the whole run: "
+        "the run's length becomes part of its identity)",
+        choices=("constant", "linear", "cosine"),
+        uses_length=True,
     )
     lr_floor: float = technique(
         0.0, "final lr of a schedule, as a fraction of the initial one", minimum=0, maximum=1
@@ -81,7 +96,10 @@ class TrainSettings:
     )
     label_flip: float = technique(0.0, "probability of swapping a D target", minimum=0, maximum=1)
     instance_noise: float = technique(
-        0.0, "std of Gaussian noise on D's inputs, annealed linearly to 0", minimum=0
+        0.0,
+        "std of Gaussian noise on D's inputs, annealed linearly to 0 at the end of the run",
+        minimum=0,
+        uses_length=True,
     )
     replay_size: int = technique(
         0, "older fakes kept for D (0: no replay buffer; else at least batch_size)", minimum=0
@@ -124,6 +142,12 @@ class TrainSettings:
                     + ")"
                 )
             )
+        beyond = sorted(e for e in self.eval_epochs if e > self.epochs)
+        if beyond:
+            raise ValueError(
+                f"eval_epochs {beyond} beyond epochs {self.epochs}: a run is scored at epochs it "
+                f"trains; raise epochs to {max(beyond)} or drop those eval epochs"
+            )
         if self.replay_size and self.replay_size < self.batch_size:
             raise ValueError(
                 f"replay_size {self.replay_size} is smaller than batch_size {self.batch_size}; "
@@ -163,12 +187,17 @@ def settings_schema() -> dict[str, Any]:
 
 
 def identity_settings(settings: TrainSettings) -> dict[str, Any]:
-    """The settings that make a run what it is: every setting without a neutral value, and each
-    technique (and model option) whose value is not its neutral one. A new setting that is off
-    by default is absent here, so it renames no run."""
+    """The settings that make a run's weights what they are: every setting without a neutral
+    value, and each technique (and model option) whose value is not its neutral one. A new
+    setting that is off by default is absent here, so it renames no run. The scored epochs are
+    never here, and the length only while a setting that depends on it is on
+    (`length_matters`): a run with a constant schedule is the first epochs of a longer one."""
     out: dict[str, Any] = {}
+    with_length = length_matters(settings)
     for name, decl in declared(type(settings)).items():
         value = getattr(settings, name)
+        if decl.identity == "never" or (decl.identity == "length" and not with_length):
+            continue
         if name == "model_options":
             options = family(settings.model).declared_options()
             value = {k: v for k, v in value.items() if v != options[k].neutral}
@@ -177,6 +206,15 @@ def identity_settings(settings: TrainSettings) -> dict[str, Any]:
         elif decl.neutral is ALWAYS or value != decl.neutral:
             out[name] = list(value) if isinstance(value, tuple) else value
     return out
+
+
+def length_matters(settings: TrainSettings) -> list[str]:
+    """The settings that are on and depend on the run's length (its horizon), by name."""
+    return [
+        name
+        for name, decl in declared(type(settings)).items()
+        if decl.uses_length and getattr(settings, name) != decl.neutral
+    ]
 
 
 def _describe() -> str:

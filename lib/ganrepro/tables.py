@@ -77,8 +77,9 @@ def fid_by_epoch(
 ) -> pd.DataFrame:
     """Scores joined with each run's experiment, seed, grid coordinates and main settings.
 
-    ``trained_as`` maps a run to the run whose scores it shares (an identical run of another
-    experiment, trained once); the ``trained_as`` column says where its files are.
+    ``trained_as`` maps a member to the run folder whose scores it reads (shared by members of
+    several experiments that train the same weights); the ``trained_as`` column names it. Each
+    member keeps the epochs it scores (its settings' eval_epochs).
     """
     trained_as = trained_as or {}
     meta = []
@@ -101,6 +102,12 @@ def fid_by_epoch(
         )
     scores = scores.rename(columns={"run": "trained_as"})
     df = pd.DataFrame(meta).merge(scores, on="trained_as", how="inner")
+    # a run folder shared with a longer member holds more epochs: each member keeps its own
+    own = {name: set(r["settings"].get("eval_epochs") or []) for name, r in runs.items()}
+    mine = [
+        not own[run] or int(epoch) in own[run] for run, epoch in zip(df.run, df.epoch, strict=True)
+    ]
+    df = df[mine]
     first = ["experiment", "run", "seed", "epoch", "fid", "status"]
     return df[first + [c for c in df.columns if c not in first]].sort_values(
         ["experiment", "run", "epoch"]

@@ -314,7 +314,10 @@ class Trainer:
         }
 
     def load_state(self, st: dict[str, Any]) -> None:
-        if st["identity_settings"] != identity_settings(self.s) or st["seed"] != self.seed:
+        # the saved settings under today's identity rule: a state saved when the length or the
+        # scored epochs were part of every identity continues as the run it is
+        saved = identity_settings(type(self.s).from_dict(st["identity_settings"]))
+        if saved != identity_settings(self.s) or st["seed"] != self.seed:
             raise ValueError("saved state belongs to different settings or another seed")
         self.G.load_state_dict(st["generator"])
         self.D.load_state_dict(st["discriminator"])
