@@ -134,6 +134,7 @@ def test_check_fails_naming_a_hand_edit_of_a_generated_number(tmp_path):
     root = tmp_path / "repo"
     for part in ("README.md", "bench/README.md", "docs", "configs", "config.yaml"):
         src = REPO / part
+        (root / part).parent.mkdir(parents=True, exist_ok=True)
         (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
     records = REPO / "bench" / "records"
     assert docs.check(root, records) == []

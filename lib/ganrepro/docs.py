@@ -32,7 +32,6 @@ LADDER_FIGURE = "docs/figures/ladder_fid.png"
 
 # What each benchmark measures, for the index and the results' section titles.
 TITLES = {
-    "first_run": "The first run (README's quick start)",
     "fid_features": "FID features against the pytorch-fid CLI",
     "train_throughput": "DCGAN training against PyTorch's DCGAN example loop",
     "features_memory": "Memory of the features job by batch size",
@@ -42,9 +41,11 @@ TITLES = {
     "recipe": "The quality ladder: a DCGAN in 600,000 images",
     "ema_statistics": "EMA of G: standing BatchNorm statistics",
     "probe": "One-epoch probes",
+    "generator_snapshots": "Keeping G's weights every epoch: what it would cost",
+    "workflow_cost": "A config's whole run on a fresh clone",
 }
 # Sections of docs/results.md, in this order; others follow in name order.
-ORDER = ["first_run", "laptop_results", "recipe", "fid_features", "train_throughput"]
+ORDER = ["workflow_cost", "laptop_results", "recipe", "fid_features", "train_throughput"]
 
 
 # -- formatting ---------------------------------------------------------------------------------
@@ -181,7 +182,27 @@ def recipe_section(records: list[Record]) -> str:
     )
 
 
-SECTIONS: dict[str, Callable[[list[Record]], str]] = {"recipe": recipe_section}
+def snapshots_section(records: list[Record]) -> str:
+    """The cost of keeping G every epoch: one row per architecture, and the config's sums."""
+    record = records[-1]
+    rows = own_columns(record.rows)
+    per_run, total = rows.iloc[:-1], rows.iloc[-1]
+    kinds = per_run.drop_duplicates(["model", "width", "image_size"])
+    table = kinds[["model", "width", "image_size", "generator_mb", "checkpoint_mb"]]
+    ratio = total.every_epoch_mb / total.checkpoints_mb
+    return (
+        f"{provenance_line(record)}\n\n{markdown_table(table.reset_index(drop=True))}\n\n"
+        f"Over {total.run}: a generator every epoch ({fmt(int(total.epochs))} epochs) "
+        f"{fmt(total.every_epoch_mb / 1024)} GB, against {fmt(total.checkpoints_mb / 1024)} GB "
+        f"for the full checkpoints of the {fmt(int(total.checkpoints))} scored epochs "
+        f"({fmt(ratio)}x)."
+    )
+
+
+SECTIONS: dict[str, Callable[[list[Record]], str]] = {
+    "recipe": recipe_section,
+    "generator_snapshots": snapshots_section,
+}
 
 
 def ladder_figure(records: list[Record], path: Path) -> None:
@@ -342,13 +363,40 @@ def headline(directory: Path = RECORDS) -> str:
         )
         lines += ["", markdown_table(ladder_table(rows).iloc[:, :4]), ""]
         lines.append(f"![FID of each ladder row against images seen]({LADDER_FIGURE})")
-    for name in ("first_run", "fid_features", "train_throughput"):
-        if name in grouped:
-            lines += ["", f"{TITLES[name]}: see [docs/results.md](docs/results.md)."]
+    speed = speed_table(grouped)
+    if speed:
+        lines += ["", "Speed against the tools our users would use instead, both sides in one run:"]
+        lines += ["", speed]
     if not lines:
         lines.append("No records yet: see [docs/results.md](docs/results.md).")
     lines += ["", f"Every number above and in docs/results.md is generated (`{COMMAND}`)."]
     return "\n".join(lines)
+
+
+def speed_table(grouped: dict[str, list[Record]]) -> str:
+    """Ours against the pytorch-fid CLI and PyTorch's DCGAN example, from the latest records:
+    the first row of each record is theirs (ratio 1), the others ours."""
+    rows = []
+    what = {
+        "fid_features": "FID statistics of {images} test images",
+        "train_throughput": "DCGAN training, batch {batch_size}",
+    }
+    for name, task in what.items():
+        if name not in grouped:
+            continue
+        record = grouped[name][-1]
+        theirs, *ours = record.rows.to_dict("records")
+        for side in ours:
+            rows.append(
+                {
+                    "task": task.format(**{k: fmt(v) for k, v in theirs.items()}),
+                    "theirs (images/s)": f"{theirs['side']}: {fmt(theirs['images_per_s'])}",
+                    "ours (images/s)": f"{side['side']}: {fmt(side['images_per_s'])}",
+                    "ratio": f"{side['ratio']:.2f}x",
+                    "record": f"[{record.date}](bench/records/{record.path.name})",
+                }
+            )
+    return markdown_table(pd.DataFrame(rows)) if rows else ""
 
 
 def bench_index(directory: Path = RECORDS) -> str:
