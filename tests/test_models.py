@@ -7,6 +7,8 @@ D features carry gradient to G (feature matching). The slow test trains each fam
 CIFAR-10 images and checks that FID falls.
 """
 
+import importlib
+import inspect
 import math
 import time
 from pathlib import Path
@@ -19,7 +21,13 @@ import torch.nn.functional as F
 from ganrepro.config_schema import config_schema
 from ganrepro.data import ImageArrays, to_float
 from ganrepro.generate import generate
-from ganrepro.models import CONDITIONAL, FAMILIES, build_discriminator, build_generator
+from ganrepro.models import (
+    COMMON_ARGS,
+    CONDITIONAL,
+    FAMILIES,
+    build_discriminator,
+    build_generator,
+)
 from ganrepro.models.layers import ConditionalBatchNorm2d, SelfAttention, spectral_norm_layers
 from ganrepro.train import Trainer, TrainSettings
 
@@ -70,6 +78,19 @@ def test_schema_lists_exactly_the_registered_models():
         "sagan",
         "sagan_conditional",
     } <= set(FAMILIES)
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_builders_take_the_options_object_and_restate_no_default(name):
+    """A family option's default is written once, in its declaration: each builder names the
+    common arguments it uses and ``options`` (the object build_generator makes from the
+    declaration), keyword-only, without defaults and without a catch-all."""
+    fam = FAMILIES[name]
+    module = importlib.import_module(f"ganrepro.models.{fam.module}")
+    for builder in (fam.generator, fam.discriminator):
+        params = inspect.signature(getattr(module, builder)).parameters
+        assert set(params) <= {*COMMON_ARGS, "options"}, (builder, set(params))
+        assert all(p.kind is p.KEYWORD_ONLY and p.default is p.empty for p in params.values())
 
 
 @pytest.mark.parametrize("name", sorted(FAMILIES))

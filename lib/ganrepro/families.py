@@ -4,9 +4,11 @@ Torch-free, so the Snakefile checks every run's model and options at start-up, b
 an unknown or ill-typed option stops `snakemake -n` naming the experiment and the key. The
 networks live in lib/ganrepro/models/<module>.py and are imported only when built.
 
-Adding a family: write its module (``build_generator``/``build_discriminator`` taking the
-common arguments and the options as keywords), then add one `Family` to `FAMILIES` below, with
-an options class (a frozen dataclass of `technique` fields) if it has options.
+Adding a family: write its module (``build_generator``/``build_discriminator`` taking, as
+keywords, the common arguments they use and ``options``, an instance of the family's options
+class), then add one `Family` to `FAMILIES` below, with an options class (a frozen dataclass of
+`technique` fields) if it has options. Its defaults are written there only: the builders read
+them from the object that ganrepro.models makes from the declaration.
 """
 
 from __future__ import annotations
@@ -164,6 +166,12 @@ def check_model_options(model: str, options: dict[str, Any]) -> dict[str, Any]:
         key: check_value(f"model_options.{key}", declared_options[key], value)
         for key, value in options.items()
     }
+
+
+def family_options(model: str, options: dict[str, Any]) -> Any:
+    """The family's options object, what its builders take: an instance of its declared options
+    class, the given options (checked) over the declared defaults."""
+    return family(model).options(**check_model_options(model, options))
 
 
 def resolved_options(model: str, options: dict[str, Any]) -> dict[str, Any]:

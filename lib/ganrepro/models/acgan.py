@@ -13,8 +13,9 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from ganrepro.families import DCGANOptions
 from ganrepro.models import conditional, dcgan
-from ganrepro.models.layers import DOutput, apply_spectral_norm, check_classes, dcgan_init
+from ganrepro.models.layers import DOutput, apply_spectral_norm, dcgan_init
 
 build_generator = conditional.build_generator
 
@@ -26,13 +27,16 @@ class Discriminator(nn.Module):
         channels: int,
         width: int,
         n_classes: int,
-        dropout: float = 0.0,
-        d_norm: str = "batch",
-        spectral_norm: bool = False,
+        *,
+        dropout: float,
+        d_norm: str,
+        spectral_norm: bool,
     ):
         super().__init__()
         self.n_classes = n_classes
-        self.body = dcgan.Discriminator(image_size, channels, width, dropout, d_norm, spectral_norm)
+        self.body = dcgan.Discriminator(
+            image_size, channels, width, dropout=dropout, d_norm=d_norm, spectral_norm=spectral_norm
+        )
         self.classifier = nn.Conv2d(self.body.out_channels, n_classes, 4, 1, 0)
         dcgan_init(self.classifier)
         if spectral_norm:
@@ -48,15 +52,8 @@ class Discriminator(nn.Module):
 
 
 def build_discriminator(
-    *,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    dropout: float = 0.0,
-    d_norm: str = "batch",
-    spectral_norm: bool = False,
-    **_: object,
+    *, image_size: int, channels: int, width: int, n_classes: int, options: DCGANOptions
 ) -> Discriminator:
-    check_classes("acgan", n_classes, conditional=True)
-    return Discriminator(image_size, channels, width, n_classes, dropout, d_norm, spectral_norm)
+    return Discriminator(
+        image_size, channels, width, n_classes, **dcgan.discriminator_options(options)
+    )

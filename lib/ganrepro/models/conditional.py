@@ -6,17 +6,20 @@ the image (the "label embedding channel" of the conditional WGAN-GP in reference
 ``cgan_projection`` D: the projection discriminator (Miyato & Koyama 2018): DCGAN's trunk,
 phi(x) its 4x4 map summed over positions, and D(x, y) = head(trunk(x)) + <embed(y), phi(x)>.
 
-Options: ``embed_dim`` (G's class embedding, default 32) and DCGAN's D options (``dropout``,
+Options: ``embed_dim`` (size of G's class embedding) and DCGAN's D options (``dropout``,
 ``d_norm``, ``spectral_norm``).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn as nn
 
+from ganrepro.families import ConditionalDCGANOptions, DCGANOptions
 from ganrepro.models import dcgan
-from ganrepro.models.layers import DOutput, Projection, check_classes, require_labels
+from ganrepro.models.layers import DOutput, Projection, require_labels
 
 
 class ConditionalGenerator(nn.Module):
@@ -29,7 +32,7 @@ class ConditionalGenerator(nn.Module):
         channels: int,
         width: int,
         n_classes: int,
-        embed_dim: int = 32,
+        embed_dim: int,
     ):
         super().__init__()
         self.latent_dim, self.n_classes = latent_dim, n_classes
@@ -44,7 +47,9 @@ class ConditionalGenerator(nn.Module):
 class LabelChannelDiscriminator(nn.Module):
     """DCGAN's discriminator on [x, embed(y) as one extra H x W channel]."""
 
-    def __init__(self, image_size: int, channels: int, width: int, n_classes: int, **d_options):
+    def __init__(
+        self, image_size: int, channels: int, width: int, n_classes: int, **d_options: Any
+    ):
         super().__init__()
         self.n_classes, self.image_size = n_classes, image_size
         self.embed = nn.Embedding(n_classes, image_size * image_size)
@@ -59,12 +64,14 @@ class LabelChannelDiscriminator(nn.Module):
 class ProjectionDiscriminator(nn.Module):
     """DCGAN's discriminator plus the projection of the class embedding on phi(x)."""
 
-    def __init__(self, image_size: int, channels: int, width: int, n_classes: int, **d_options):
+    def __init__(
+        self, image_size: int, channels: int, width: int, n_classes: int, **d_options: Any
+    ):
         super().__init__()
         self.n_classes = n_classes
         self.body = dcgan.Discriminator(image_size, channels, width, **d_options)
         self.projection = Projection(
-            self.body.out_channels, n_classes, spectral=d_options.get("spectral_norm", False)
+            self.body.out_channels, n_classes, spectral=d_options["spectral_norm"]
         )
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> DOutput:
@@ -74,53 +81,31 @@ class ProjectionDiscriminator(nn.Module):
         return DOutput(logits=logits, features=h.flatten(1))
 
 
-def _d_options(dropout: float = 0.0, d_norm: str = "batch", spectral_norm: bool = False) -> dict:
-    return dict(dropout=dropout, d_norm=d_norm, spectral_norm=spectral_norm)
-
-
 def build_generator(
     *,
     latent_dim: int,
     image_size: int,
     channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    embed_dim: int = 32,
-    **_: object,
+    width: int,
+    n_classes: int,
+    options: ConditionalDCGANOptions,
 ) -> ConditionalGenerator:
-    check_classes("this conditional DCGAN", n_classes, conditional=True)
-    return ConditionalGenerator(latent_dim, image_size, channels, width, n_classes, embed_dim)
+    return ConditionalGenerator(
+        latent_dim, image_size, channels, width, n_classes, options.embed_dim
+    )
 
 
 def build_discriminator(
-    *,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    dropout: float = 0.0,
-    d_norm: str = "batch",
-    spectral_norm: bool = False,
-    **_: object,
+    *, image_size: int, channels: int, width: int, n_classes: int, options: DCGANOptions
 ) -> LabelChannelDiscriminator:
-    check_classes("cgan", n_classes, conditional=True)
     return LabelChannelDiscriminator(
-        image_size, channels, width, n_classes, **_d_options(dropout, d_norm, spectral_norm)
+        image_size, channels, width, n_classes, **dcgan.discriminator_options(options)
     )
 
 
 def build_projection_discriminator(
-    *,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    dropout: float = 0.0,
-    d_norm: str = "batch",
-    spectral_norm: bool = False,
-    **_: object,
+    *, image_size: int, channels: int, width: int, n_classes: int, options: DCGANOptions
 ) -> ProjectionDiscriminator:
-    check_classes("cgan_projection", n_classes, conditional=True)
     return ProjectionDiscriminator(
-        image_size, channels, width, n_classes, **_d_options(dropout, d_norm, spectral_norm)
+        image_size, channels, width, n_classes, **dcgan.discriminator_options(options)
     )

@@ -10,34 +10,28 @@ convolutional families reuse these two networks (conditional inputs, extra heads
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn as nn
 
-from ganrepro.models.layers import (
-    DOutput,
-    apply_spectral_norm,
-    check_classes,
-    dcgan_init,
-    n_upsamplings,
-    norm2d,
-)
+from ganrepro.families import DCGANOptions
+from ganrepro.models.layers import DOutput, apply_spectral_norm, dcgan_init, n_upsamplings, norm2d
 
 
 class Generator(nn.Module):
-    def __init__(
-        self, latent_dim: int = 100, image_size: int = 32, channels: int = 3, width: int = 64
-    ):
+    def __init__(self, latent_dim: int, image_size: int, channels: int, width: int):
         super().__init__()
         self.latent_dim = latent_dim
         self.n_classes = 0
-        n = n_upsamplings(image_size)
-        ch = width * 2 ** (n - 1)
+        upsamplings = n_upsamplings(image_size)
+        ch = width * 2 ** (upsamplings - 1)
         layers: list[nn.Module] = [
             nn.ConvTranspose2d(latent_dim, ch, 4, 1, 0, bias=False),
             nn.BatchNorm2d(ch),
             nn.ReLU(True),
         ]
-        for _ in range(n - 1):
+        for _ in range(upsamplings - 1):
             layers += [
                 nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False),
                 nn.BatchNorm2d(ch // 2),
@@ -61,23 +55,24 @@ class Discriminator(nn.Module):
 
     def __init__(
         self,
-        image_size: int = 32,
-        channels: int = 3,
-        width: int = 64,
-        dropout: float = 0.0,
-        d_norm: str = "batch",
-        spectral_norm: bool = False,
+        image_size: int,
+        channels: int,
+        width: int,
+        *,
+        dropout: float,
+        d_norm: str,
+        spectral_norm: bool,
     ):
         super().__init__()
         self.n_classes = 0
-        n = n_upsamplings(image_size)
+        downsamplings = n_upsamplings(image_size)
         ch = width
         bias = d_norm == "none"  # a normalisation layer's shift makes a conv bias redundant
         layers: list[nn.Module] = [
             nn.Conv2d(channels, ch, 4, 2, 1, bias=False),
             nn.LeakyReLU(0.2, True),
         ]
-        for _ in range(n - 1):
+        for _ in range(downsamplings - 1):
             layers += [
                 nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=bias),
                 norm2d(d_norm, ch * 2),
@@ -102,36 +97,16 @@ class Discriminator(nn.Module):
         return DOutput(logits=self.head(h).flatten(), features=h.flatten(1))
 
 
-def build_generator(
-    *,
-    latent_dim: int,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    **_: object,
-) -> Generator:
-    check_classes("dcgan", n_classes, conditional=False)
-    return Generator(latent_dim=latent_dim, image_size=image_size, channels=channels, width=width)
+def discriminator_options(options: DCGANOptions) -> dict[str, Any]:
+    """D's options as `Discriminator`'s keywords (the families built on DCGAN's D share them)."""
+    return dict(dropout=options.dropout, d_norm=options.d_norm, spectral_norm=options.spectral_norm)
+
+
+def build_generator(*, latent_dim: int, image_size: int, channels: int, width: int) -> Generator:
+    return Generator(latent_dim, image_size, channels, width)
 
 
 def build_discriminator(
-    *,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    dropout: float = 0.0,
-    d_norm: str = "batch",
-    spectral_norm: bool = False,
-    **_: object,
+    *, image_size: int, channels: int, width: int, options: DCGANOptions
 ) -> Discriminator:
-    check_classes("dcgan", n_classes, conditional=False)
-    return Discriminator(
-        image_size=image_size,
-        channels=channels,
-        width=width,
-        dropout=dropout,
-        d_norm=d_norm,
-        spectral_norm=spectral_norm,
-    )
+    return Discriminator(image_size, channels, width, **discriminator_options(options))

@@ -11,18 +11,19 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from ganrepro.models.layers import DOutput, check_classes
+from ganrepro.families import MLPOptions
+from ganrepro.models.layers import DOutput
 
 
 class Generator(nn.Module):
-    def __init__(self, latent_dim: int, image_size: int, channels: int, width: int = 64):
+    def __init__(self, latent_dim: int, image_size: int, channels: int, width: int):
         super().__init__()
         self.latent_dim, self.n_classes = latent_dim, 0
         self.shape = (channels, image_size, image_size)
         dims = [latent_dim, 4 * width, 8 * width, 16 * width]
         layers: list[nn.Module] = []
-        for a, b in zip(dims[:-1], dims[1:], strict=True):
-            layers += [nn.Linear(a, b), nn.LeakyReLU(0.2, True)]
+        for units_in, units_out in zip(dims[:-1], dims[1:], strict=True):
+            layers += [nn.Linear(units_in, units_out), nn.LeakyReLU(0.2, True)]
         layers += [nn.Linear(dims[-1], channels * image_size * image_size), nn.Tanh()]
         self.net = nn.Sequential(*layers)
 
@@ -31,13 +32,13 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    def __init__(self, image_size: int, channels: int, width: int = 64, dropout: float = 0.0):
+    def __init__(self, image_size: int, channels: int, width: int, dropout: float):
         super().__init__()
         self.n_classes = 0
         dims = [channels * image_size * image_size, 16 * width, 8 * width, 4 * width]
         layers: list[nn.Module] = []
-        for a, b in zip(dims[:-1], dims[1:], strict=True):
-            layers += [nn.Linear(a, b), nn.LeakyReLU(0.2, True)]
+        for units_in, units_out in zip(dims[:-1], dims[1:], strict=True):
+            layers += [nn.Linear(units_in, units_out), nn.LeakyReLU(0.2, True)]
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
         self.body = nn.Sequential(*layers)
@@ -48,27 +49,11 @@ class Discriminator(nn.Module):
         return DOutput(logits=self.head(h).flatten(), features=h)
 
 
-def build_generator(
-    *,
-    latent_dim: int,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    **_: object,
-) -> Generator:
-    check_classes("mlp", n_classes, conditional=False)
+def build_generator(*, latent_dim: int, image_size: int, channels: int, width: int) -> Generator:
     return Generator(latent_dim, image_size, channels, width)
 
 
 def build_discriminator(
-    *,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    dropout: float = 0.0,
-    **_: object,
+    *, image_size: int, channels: int, width: int, options: MLPOptions
 ) -> Discriminator:
-    check_classes("mlp", n_classes, conditional=False)
-    return Discriminator(image_size, channels, width, dropout)
+    return Discriminator(image_size, channels, width, options.dropout)

@@ -16,13 +16,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ganrepro.families import SAGANOptions
 from ganrepro.models.layers import (
     ConditionalBatchNorm2d,
     DOutput,
     Projection,
     SelfAttention,
     apply_spectral_norm,
-    check_classes,
     dcgan_init,
     n_upsamplings,
     require_labels,
@@ -36,13 +36,13 @@ def attention_resolutions(image_size: int) -> list[int]:
 
 def _resolution(image_size: int, attention_resolution: int | None) -> int:
     allowed = attention_resolutions(image_size)
-    r = min(16, image_size // 2) if attention_resolution is None else attention_resolution
-    if r not in allowed:
+    resolution = min(16, image_size // 2) if attention_resolution is None else attention_resolution
+    if resolution not in allowed:
         raise ValueError(
-            f"attention_resolution {r} is not a feature-map size of the {image_size}x{image_size} "
-            f"SAGAN; choose one of {allowed}"
+            f"attention_resolution {resolution} is not a feature-map size of the "
+            f"{image_size}x{image_size} SAGAN; choose one of {allowed}"
         )
-    return r
+    return resolution
 
 
 class _GBlock(nn.Module):
@@ -67,31 +67,30 @@ class Generator(nn.Module):
         latent_dim: int,
         image_size: int,
         channels: int,
-        width: int = 64,
-        n_classes: int = 0,
-        attention_resolution: int | None = None,
-        spectral_norm: bool = True,
+        width: int,
+        n_classes: int,
+        options: SAGANOptions,
     ):
         super().__init__()
         self.latent_dim, self.n_classes = latent_dim, n_classes
-        self.attention_resolution = r = _resolution(image_size, attention_resolution)
-        n = n_upsamplings(image_size)
-        ch = width * 2 ** (n - 1)
+        self.attention_resolution = _resolution(image_size, options.attention_resolution)
+        upsamplings = n_upsamplings(image_size)
+        ch = width * 2 ** (upsamplings - 1)
         stages: list[nn.Module] = [
             _GBlock(nn.ConvTranspose2d(latent_dim, ch, 4, 1, 0), ch, n_classes)
         ]
         res = 4
-        for _ in range(n - 1):
-            if res == r:
+        for _ in range(upsamplings - 1):
+            if res == self.attention_resolution:
                 stages.append(SelfAttention(ch))
             stages.append(_GBlock(nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1), ch // 2, n_classes))
             ch, res = ch // 2, res * 2
-        if res == r:
+        if res == self.attention_resolution:
             stages.append(SelfAttention(ch))
         self.stages = nn.ModuleList(stages)
         self.to_image = nn.ConvTranspose2d(ch, channels, 4, 2, 1)
         self.apply(dcgan_init)
-        if spectral_norm:
+        if options.spectral_norm:
             apply_spectral_norm(self)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
@@ -108,30 +107,30 @@ class Discriminator(nn.Module):
         self,
         image_size: int,
         channels: int,
-        width: int = 64,
-        n_classes: int = 0,
-        attention_resolution: int | None = None,
-        spectral_norm: bool = True,
+        width: int,
+        n_classes: int,
+        options: SAGANOptions,
     ):
         super().__init__()
         self.n_classes = n_classes
-        self.attention_resolution = r = _resolution(image_size, attention_resolution)
-        n = n_upsamplings(image_size)
+        self.attention_resolution = _resolution(image_size, options.attention_resolution)
         ch, res = width, image_size // 2
         layers: list[nn.Module] = [nn.Conv2d(channels, ch, 4, 2, 1), nn.LeakyReLU(0.1, True)]
-        if res == r:
+        if res == self.attention_resolution:
             layers.append(SelfAttention(ch))
-        for _ in range(n - 1):
+        for _ in range(n_upsamplings(image_size) - 1):
             layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1), nn.LeakyReLU(0.1, True)]
             ch, res = ch * 2, res // 2
-            if res == r:
+            if res == self.attention_resolution:
                 layers.append(SelfAttention(ch))
         self.body = nn.Sequential(*layers)
         self.head = nn.Conv2d(ch, 1, 4, 1, 0)
         self.apply(dcgan_init)
-        if spectral_norm:
+        if options.spectral_norm:
             apply_spectral_norm(self)
-        self.projection = Projection(ch, n_classes, spectral=spectral_norm) if n_classes else None
+        self.projection = (
+            Projection(ch, n_classes, spectral=options.spectral_norm) if n_classes else None
+        )
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> DOutput:
         h = self.body(x)
@@ -143,34 +142,34 @@ class Discriminator(nn.Module):
         return DOutput(logits=logits, features=h.flatten(1))
 
 
-def _builder(family: str, conditional: bool, network: type[Generator] | type[Discriminator]):
-    """A builder of the registry's keyword form for SAGAN's G or D, plain or class-conditional."""
-
-    def build(
-        *,
-        image_size: int,
-        channels: int,
-        width: int = 64,
-        n_classes: int = 0,
-        attention_resolution: int | None = None,
-        spectral_norm: bool = True,
-        latent_dim: int | None = None,
-        **_: object,
-    ) -> nn.Module:
-        check_classes(family, n_classes, conditional=conditional)
-        classes = n_classes if conditional else 0
-        args = (image_size, channels, width, classes, attention_resolution, spectral_norm)
-        if network is Generator:
-            if latent_dim is None:
-                raise TypeError(f"{family} generator: latent_dim is required")
-            return Generator(latent_dim, *args)
-        return Discriminator(*args)
-
-    return build
-
-
 # SAGAN, and its class-conditional version (conditional BatchNorm in G, projection D).
-build_generator = _builder("sagan", False, Generator)
-build_discriminator = _builder("sagan", False, Discriminator)
-build_conditional_generator = _builder("sagan_conditional", True, Generator)
-build_conditional_discriminator = _builder("sagan_conditional", True, Discriminator)
+
+
+def build_generator(
+    *, latent_dim: int, image_size: int, channels: int, width: int, options: SAGANOptions
+) -> Generator:
+    return Generator(latent_dim, image_size, channels, width, 0, options)
+
+
+def build_discriminator(
+    *, image_size: int, channels: int, width: int, options: SAGANOptions
+) -> Discriminator:
+    return Discriminator(image_size, channels, width, 0, options)
+
+
+def build_conditional_generator(
+    *,
+    latent_dim: int,
+    image_size: int,
+    channels: int,
+    width: int,
+    n_classes: int,
+    options: SAGANOptions,
+) -> Generator:
+    return Generator(latent_dim, image_size, channels, width, n_classes, options)
+
+
+def build_conditional_discriminator(
+    *, image_size: int, channels: int, width: int, n_classes: int, options: SAGANOptions
+) -> Discriminator:
+    return Discriminator(image_size, channels, width, n_classes, options)

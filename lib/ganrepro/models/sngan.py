@@ -14,25 +14,19 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from ganrepro.models.layers import (
-    DOutput,
-    apply_spectral_norm,
-    check_classes,
-    dcgan_init,
-    n_upsamplings,
-)
+from ganrepro.models.layers import DOutput, apply_spectral_norm, dcgan_init, n_upsamplings
 
 
 class Generator(nn.Module):
-    def __init__(self, latent_dim: int, image_size: int, channels: int, width: int = 64):
+    def __init__(self, latent_dim: int, image_size: int, channels: int, width: int):
         super().__init__()
         self.latent_dim, self.n_classes = latent_dim, 0
-        n = n_upsamplings(image_size)
-        ch = width * 2**n
-        self.ch0 = ch
+        upsamplings = n_upsamplings(image_size)
+        ch = width * 2**upsamplings
+        self.start_channels = ch  # of the 4x4 map the dense layer makes
         self.dense = nn.Linear(latent_dim, 4 * 4 * ch)
         layers: list[nn.Module] = [nn.BatchNorm2d(ch), nn.ReLU(True)]
-        for _ in range(n):
+        for _ in range(upsamplings):
             layers += [
                 nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1),
                 nn.BatchNorm2d(ch // 2),
@@ -44,17 +38,16 @@ class Generator(nn.Module):
         self.apply(dcgan_init)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        return self.net(self.dense(z.flatten(1)).view(z.shape[0], self.ch0, 4, 4))
+        return self.net(self.dense(z.flatten(1)).view(z.shape[0], self.start_channels, 4, 4))
 
 
 class Discriminator(nn.Module):
-    def __init__(self, image_size: int, channels: int, width: int = 64):
+    def __init__(self, image_size: int, channels: int, width: int):
         super().__init__()
         self.n_classes = 0
-        n = n_upsamplings(image_size)
         layers: list[nn.Module] = []
         ch_in = channels
-        for k in range(n):
+        for k in range(n_upsamplings(image_size)):
             ch = width * 2**k
             layers += [
                 nn.Conv2d(ch_in, ch, 3, 1, 1),
@@ -74,21 +67,9 @@ class Discriminator(nn.Module):
         return DOutput(logits=self.head(h).flatten(), features=h)
 
 
-def build_generator(
-    *,
-    latent_dim: int,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    **_: object,
-) -> Generator:
-    check_classes("sngan", n_classes, conditional=False)
+def build_generator(*, latent_dim: int, image_size: int, channels: int, width: int) -> Generator:
     return Generator(latent_dim, image_size, channels, width)
 
 
-def build_discriminator(
-    *, image_size: int, channels: int, width: int = 64, n_classes: int = 0, **_: object
-) -> Discriminator:
-    check_classes("sngan", n_classes, conditional=False)
+def build_discriminator(*, image_size: int, channels: int, width: int) -> Discriminator:
     return Discriminator(image_size, channels, width)

@@ -13,43 +13,31 @@ input channel (as ``cgan``). Options: ``d_norm`` (layer | instance | none) and, 
 
 from __future__ import annotations
 
+from typing import Any
+
+from ganrepro.families import ConditionalCriticOptions, CriticOptions
 from ganrepro.models import conditional, dcgan
-from ganrepro.models.layers import check_classes
 
 
-def _critic_norm(d_norm: str) -> str:
-    if d_norm == "batch":
+def _critic_options(options: CriticOptions) -> dict[str, Any]:
+    """DCGAN's D as a critic: the chosen normalisation, never BatchNorm (an options object made
+    by hand is not checked against the declaration), no dropout and no spectral norm (the
+    gradient penalty is what bounds its gradient)."""
+    if options.d_norm == "batch":
         raise ValueError(
             "a WGAN-GP critic must not use BatchNorm (the gradient penalty is per sample); set "
             "model_options.d_norm to layer, instance or none, or use model dcgan"
         )
-    return d_norm
+    return dict(dropout=0.0, d_norm=options.d_norm, spectral_norm=False)
 
 
-def build_generator(
-    *,
-    latent_dim: int,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    **_: object,
-) -> dcgan.Generator:
-    check_classes("wgan_gp", n_classes, conditional=False)
-    return dcgan.Generator(latent_dim, image_size, channels, width)
+build_generator = dcgan.build_generator
 
 
 def build_discriminator(
-    *,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    d_norm: str = "layer",
-    **_: object,
+    *, image_size: int, channels: int, width: int, options: CriticOptions
 ) -> dcgan.Discriminator:
-    check_classes("wgan_gp", n_classes, conditional=False)
-    return dcgan.Discriminator(image_size, channels, width, d_norm=_critic_norm(d_norm))
+    return dcgan.Discriminator(image_size, channels, width, **_critic_options(options))
 
 
 def build_conditional_generator(
@@ -57,27 +45,18 @@ def build_conditional_generator(
     latent_dim: int,
     image_size: int,
     channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    embed_dim: int = 32,
-    **_: object,
+    width: int,
+    n_classes: int,
+    options: ConditionalCriticOptions,
 ) -> conditional.ConditionalGenerator:
-    check_classes("cwgan_gp", n_classes, conditional=True)
     return conditional.ConditionalGenerator(
-        latent_dim, image_size, channels, width, n_classes, embed_dim
+        latent_dim, image_size, channels, width, n_classes, options.embed_dim
     )
 
 
 def build_conditional_discriminator(
-    *,
-    image_size: int,
-    channels: int,
-    width: int = 64,
-    n_classes: int = 0,
-    d_norm: str = "layer",
-    **_: object,
+    *, image_size: int, channels: int, width: int, n_classes: int, options: CriticOptions
 ) -> conditional.LabelChannelDiscriminator:
-    check_classes("cwgan_gp", n_classes, conditional=True)
     return conditional.LabelChannelDiscriminator(
-        image_size, channels, width, n_classes, d_norm=_critic_norm(d_norm)
+        image_size, channels, width, n_classes, **_critic_options(options)
     )
