@@ -4,7 +4,14 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-sys.path.insert(0, str(Path(workflow.basedir) / "lib"))  # the package, also without pip install -e
+# The package, also without `pip install -e`, for this process and for every script job: a job is
+# a `python` child that inherits PYTHONPATH (a SLURM job's snakemake re-reads this file), with this
+# checkout's lib ahead of any installed copy. --use-conda drops PYTHONPATH; then Snakemake's script
+# preamble, which appends this process's sys.path, still finds lib.
+LIB = str(Path(workflow.basedir) / "lib")
+sys.path.insert(0, LIB)
+if LIB not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [LIB, os.environ.get("PYTHONPATH")])))
 from ganrepro.config_schema import config_schema, validate_config
 from ganrepro.experiments import (
     expand_runs,
