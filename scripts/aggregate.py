@@ -1,16 +1,11 @@
 """Rule aggregate: the FID tables across experiments (per run and epoch, per run, code versions)
 and the FID plot, from the per-experiment rows of rule experiment_tables."""
 
-import sys
-from pathlib import Path
-
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
-
-import pandas as pd  # noqa: E402
-from ganrepro import tables  # noqa: E402 (tables.code_versions: code_versions names an output)
-from ganrepro.io import open_log, write_csv  # noqa: E402
-from ganrepro.plots import fid_vs_epoch  # noqa: E402
+import pandas as pd
+from ganrepro import tables  # tables.code_versions: code_versions names an output
+from ganrepro.io import open_log, write_csv
+from ganrepro.plots import fid_vs_epoch
+from ganrepro.rule import run_rule
 
 # columns of text that may be empty (read back as "", not NaN)
 TEXT = ["git", "fid_warnings", "code_version", "grid"]
@@ -31,6 +26,4 @@ def main(*, experiments, by_epoch, summary, code_versions, fid_plot, log=None):
 
 
 if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
     run_rule(main, snakemake)  # noqa: F821

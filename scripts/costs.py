@@ -2,20 +2,17 @@
 
 import csv
 import json
-import sys
 from pathlib import Path
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
-
-from ganrepro.costs import (  # noqa: E402
+from ganrepro.costs import (
     benchmark_jobs,
     experiment_costs,
     run_costs,
     train_device,
 )
-from ganrepro.io import open_log, write_csv, write_text  # noqa: E402
-from ganrepro.pages import table_page  # noqa: E402
+from ganrepro.io import open_log, write_csv, write_text
+from ganrepro.pages import table_page
+from ganrepro.rule import run_rule
 
 NOTE = (
     "From Snakemake's benchmark file of every job (results/benchmarks/<rule>/...): wall and CPU "
@@ -99,6 +96,4 @@ def _last_log(train_logs, run):
 
 
 if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
     run_rule(main, snakemake)  # noqa: F821

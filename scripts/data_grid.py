@@ -1,16 +1,11 @@
 """Rule data_grid: what a dataset's runs train on, as one grid of its training images (the
 first of each class in turn), so a report reader sees the data beside the samples."""
 
-import sys
-from pathlib import Path
-
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
-
-import torch  # noqa: E402
-from ganrepro.data import load_arrays, stratified_indices, to_float  # noqa: E402
-from ganrepro.images import save_grid  # noqa: E402
-from ganrepro.io import open_log  # noqa: E402
+import torch
+from ganrepro.data import load_arrays, stratified_indices, to_float
+from ganrepro.images import save_grid
+from ganrepro.io import open_log
+from ganrepro.rule import run_rule
 
 
 def main(*, data, grid, n=64, log=None):
@@ -26,6 +21,4 @@ def main(*, data, grid, n=64, log=None):
 
 
 if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
     run_rule(main, snakemake)  # noqa: F821

@@ -3,21 +3,18 @@ and beside the references' numbers, as CSV and as a page for the report), its fi
 epoch by setting, the ablation, the loss curves), from the run summaries."""
 
 import json
-import sys
 from pathlib import Path
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
-
-from ganrepro import plots, tables  # noqa: E402
-from ganrepro.images import save_message_image  # noqa: E402
-from ganrepro.io import open_log, write_csv, write_text  # noqa: E402
-from ganrepro.references import (  # noqa: E402
+from ganrepro import plots, tables
+from ganrepro.images import save_message_image
+from ganrepro.io import open_log, write_csv, write_text
+from ganrepro.references import (
     belongs_to,
     comparison_html,
     comparison_table,
     figure_references,
 )
+from ganrepro.rule import run_rule
 
 
 def main(
@@ -106,6 +103,4 @@ def _runs_setting(ref, runs):
 
 
 if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
     run_rule(main, snakemake)  # noqa: F821

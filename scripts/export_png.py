@@ -2,15 +2,11 @@
 FID tool reads (for the cross-check with clean-fid and torch-fidelity, ganrepro.crosscheck)."""
 
 import json
-import sys
-from pathlib import Path
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
-
-from ganrepro.crosscheck import PROVENANCE, write_png_folder  # noqa: E402
-from ganrepro.io import load_npz, open_log, sha256_file  # noqa: E402
-from ganrepro.provenance import code_version  # noqa: E402
+from ganrepro.crosscheck import PROVENANCE, write_png_folder
+from ganrepro.io import load_npz, open_log, sha256_file
+from ganrepro.provenance import code_version
+from ganrepro.rule import run_rule
 
 
 def main(*, samples, folder, log=None):
@@ -36,6 +32,4 @@ def main(*, samples, folder, log=None):
 
 
 if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
     run_rule(main, snakemake)  # noqa: F821

@@ -5,26 +5,22 @@ or pytorch-fid, so the many small per-checkpoint jobs do not pay for those impor
 """
 
 import json
-import sys
-from pathlib import Path
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
-
-import numpy as np  # noqa: E402
-from ganrepro.device import (  # noqa: E402
+import numpy as np
+from ganrepro.device import (
     certainly_cpu,
     configure_kernels,
     configure_threads,
     resolve_device,
 )
-from ganrepro.io import load_npz, open_log, sha256_file, write_npz  # noqa: E402
-from ganrepro.metrics.inception_onnx import (  # noqa: E402
+from ganrepro.io import load_npz, open_log, sha256_file, write_npz
+from ganrepro.metrics.inception_onnx import (
     OnnxInception,
     backend_label,
     resolve_backend,
 )
-from ganrepro.provenance import code_version  # noqa: E402 (torch-free, like this job)
+from ganrepro.provenance import code_version  # torch-free, like this job
+from ganrepro.rule import run_rule
 
 
 def main(
@@ -99,6 +95,4 @@ def _code(before):
 
 
 if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
     run_rule(main, snakemake)  # noqa: F821

@@ -4,13 +4,10 @@ Runs on the submitting host, so compute jobs never need the internet.
 """
 
 import shutil
-import sys
 from pathlib import Path
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
-
-from ganrepro.io import atomic_path, open_log, sha256_file  # noqa: E402
+from ganrepro.io import atomic_path, open_log, sha256_file
+from ganrepro.rule import run_rule
 
 
 def main(*, source, weights, log=None):
@@ -44,6 +41,4 @@ def main(*, source, weights, log=None):
 
 
 if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
     run_rule(main, snakemake)  # noqa: F821

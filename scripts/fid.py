@@ -1,19 +1,15 @@
 """Rule fid: FID of one checkpoint's samples against the reference statistics, with its protocol."""
 
 import json
-import sys
-from pathlib import Path
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
-
-from ganrepro.events import run_dir_of, write_scores  # noqa: E402
-from ganrepro.io import load_npz, open_log, write_json  # noqa: E402
-from ganrepro.metrics.frechet import (  # noqa: E402 (torch-free: this job only does linear algebra)
+from ganrepro.events import run_dir_of, write_scores
+from ganrepro.io import load_npz, open_log, write_json
+from ganrepro.metrics.frechet import (  # torch-free: this job only does linear algebra
     fid_protocol,
     frechet_distance_to_features,
 )
-from ganrepro.provenance import code_version  # noqa: E402
+from ganrepro.provenance import code_version
+from ganrepro.rule import run_rule
 
 
 def main(
@@ -117,6 +113,4 @@ def _recorded(arrays):
 
 
 if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
     run_rule(main, snakemake)  # noqa: F821

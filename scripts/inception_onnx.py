@@ -1,13 +1,8 @@
 """Rule inception_onnx: pytorch-fid's InceptionV3, from the configured weights, as an ONNX graph."""
 
-import sys
-from pathlib import Path
-
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
-
-from ganrepro.io import open_log, sha256_file  # noqa: E402
-from ganrepro.metrics.inception_onnx import export_inception_onnx  # noqa: E402
+from ganrepro.io import open_log, sha256_file
+from ganrepro.metrics.inception_onnx import export_inception_onnx
+from ganrepro.rule import run_rule
 
 
 def main(*, weights, onnx, exporter=None, log=None):
@@ -21,6 +16,4 @@ def main(*, weights, onnx, exporter=None, log=None):
 
 
 if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
     run_rule(main, snakemake)  # noqa: F821

@@ -3,15 +3,10 @@
 Runs on the submitting host (it may download), so compute jobs read only the arrays.
 """
 
-import sys
-from pathlib import Path
-
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
-
-import numpy as np  # noqa: E402
-from ganrepro.data import prepare_split, save_arrays  # noqa: E402
-from ganrepro.io import open_log  # noqa: E402
+import numpy as np
+from ganrepro.data import prepare_split, save_arrays
+from ganrepro.io import open_log
+from ganrepro.rule import run_rule
 
 
 def main(*, arrays: str, definition: dict, root=None, download=False, url=None, log=None) -> None:
@@ -53,8 +48,6 @@ def main(*, arrays: str, definition: dict, root=None, download=False, url=None, 
 
 
 if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
     sm = snakemake  # noqa: F821
     dataset = sm.config["datasets"][sm.wildcards.dataset]
     name = sm.wildcards.dataset

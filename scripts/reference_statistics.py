@@ -1,16 +1,12 @@
 """Rule reference_statistics: pool3 mean/covariance in pytorch-fid's .npz format (mu, sigma)."""
 
 import json
-import sys
-from pathlib import Path
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
-
-import numpy as np  # noqa: E402
-from ganrepro.io import load_npz, open_log  # noqa: E402
-from ganrepro.metrics.frechet import save_statistics, statistics  # noqa: E402
-from ganrepro.provenance import code_version  # noqa: E402
+import numpy as np
+from ganrepro.io import load_npz, open_log
+from ganrepro.metrics.frechet import save_statistics, statistics
+from ganrepro.provenance import code_version
+from ganrepro.rule import run_rule
 
 
 def main(*, features, stats, log=None):
@@ -34,6 +30,4 @@ def main(*, features, stats, log=None):
 
 
 if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
     run_rule(main, snakemake)  # noqa: F821

@@ -1,19 +1,15 @@
 """Rule sample: N images from a checkpoint's generator (EMA weights when trained with EMA)."""
 
 import json
-import sys
-from pathlib import Path
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
-
-import numpy as np  # noqa: E402
-from ganrepro.data import to_uint8  # noqa: E402
-from ganrepro.device import configure_threads, resolve_device  # noqa: E402
-from ganrepro.generate import generate, load_generator  # noqa: E402
-from ganrepro.images import save_grid, save_message_image  # noqa: E402
-from ganrepro.io import load_torch, open_log, write_npz  # noqa: E402
-from ganrepro.provenance import code_version  # noqa: E402
+import numpy as np
+from ganrepro.data import to_uint8
+from ganrepro.device import configure_threads, resolve_device
+from ganrepro.generate import generate, load_generator
+from ganrepro.images import save_grid, save_message_image
+from ganrepro.io import load_torch, open_log, write_npz
+from ganrepro.provenance import code_version
+from ganrepro.rule import run_rule
 
 
 def main(
@@ -61,6 +57,4 @@ def _code(ckpt):
 
 
 if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
     run_rule(main, snakemake)  # noqa: F821

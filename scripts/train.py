@@ -1,19 +1,16 @@
 """Rule train: one segment of a run, from the previous eval epoch's checkpoint to this epoch."""
 
-import sys
 from pathlib import Path
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
-
-from ganrepro.data import load_arrays  # noqa: E402
-from ganrepro.device import configure_kernels, configure_threads, resolve_device  # noqa: E402
-from ganrepro.events import TRAIN, EventLog, events_dir  # noqa: E402
-from ganrepro.images import grid_tensor, save_grid, save_message_image  # noqa: E402
-from ganrepro.io import load_torch, open_log, save_torch  # noqa: E402
-from ganrepro.noise import fixed_noise  # noqa: E402
-from ganrepro.provenance import code_version  # noqa: E402
-from ganrepro.train import Trainer, TrainingDiverged, TrainSettings, write_losses_csv  # noqa: E402
+from ganrepro.data import load_arrays
+from ganrepro.device import configure_kernels, configure_threads, resolve_device
+from ganrepro.events import TRAIN, EventLog, events_dir
+from ganrepro.images import grid_tensor, save_grid, save_message_image
+from ganrepro.io import load_torch, open_log, save_torch
+from ganrepro.noise import fixed_noise
+from ganrepro.provenance import code_version
+from ganrepro.rule import run_rule
+from ganrepro.train import Trainer, TrainingDiverged, TrainSettings, write_losses_csv
 
 
 def main(
@@ -108,6 +105,4 @@ def _code(prev):
 
 
 if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
     run_rule(main, snakemake)  # noqa: F821

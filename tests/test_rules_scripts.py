@@ -1,25 +1,39 @@
 """Every rule's named inputs, outputs and params are its script's keyword arguments, by name.
 
-scripts/_rule.py calls ``main(**inputs, **outputs, **params)``: a name that ``main`` does not
+ganrepro.rule calls ``main(**inputs, **outputs, **params)``: a name that ``main`` does not
 take, or a required one that the rule does not give, would fail only when the job runs. This
 test reads the rules (rules/*.smk) and the scripts' signatures and fails at once instead.
+
+A script finds the package on the path the workflow sets up once (rules/common.smk), so no script
+edits sys.path itself, and its imports sit at the top of the file.
 """
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import inspect
 import re
-import sys
 from pathlib import Path
 
 import pytest
+from ganrepro.rule import EXECUTION_OPTIONS
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "scripts")]
-from _rule import EXECUTION_OPTIONS  # noqa: E402
-
+SCRIPTS = sorted((REPO / "scripts").glob("*.py"))
 GIVEN_BY_RUN_RULE = {"threads", "log", *EXECUTION_OPTIONS}
+# Still with the old path preamble, until the analysis registry's rewrite applies the pattern:
+# remove a name here when its script imports run_rule from ganrepro.rule (strict: an XPASS fails).
+NOT_YET = {
+    "analysis_table",
+    "diversity",
+    "evolution",
+    "inception_score",
+    "interpolation",
+    "inversion",
+    "kid",
+    "memorisation",
+    "precision_recall",
+}
 
 
 def rules() -> dict[str, tuple[str, set[str]]]:
@@ -46,6 +60,16 @@ def rules() -> dict[str, tuple[str, set[str]]]:
 RULES = rules()
 
 
+def load_script(module: str):
+    """A script as a module, loaded from its file (importing it runs no job)."""
+    spec = importlib.util.spec_from_file_location(
+        f"script_{module}", REPO / "scripts" / f"{module}.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
 def test_every_script_rule_was_found():
     scripts = {p.stem for p in (REPO / "scripts").glob("*.py") if not p.stem.startswith("_")}
     assert {module for module, _ in RULES.values()} == scripts
@@ -55,7 +79,7 @@ def test_every_script_rule_was_found():
 @pytest.mark.parametrize("rule", sorted(RULES))
 def test_rule_entries_are_the_script_main_keywords(rule):
     module, names = RULES[rule]
-    main = importlib.import_module(module).main
+    main = load_script(module).main
     params = inspect.signature(main).parameters
     assert all(p.kind is p.KEYWORD_ONLY for p in params.values()), f"{module}.main: by name only"
     extra = sorted(names - set(params))
@@ -66,3 +90,25 @@ def test_rule_entries_are_the_script_main_keywords(rule):
     if module == "prepare_data":
         missing = sorted(set(missing) - {"root", "download", "url"})
     assert not missing, f"{module}.main needs {missing}, which rule {rule} does not give"
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(strict=True)) if p.stem in NOT_YET else p
+        for p in SCRIPTS
+    ],
+    ids=lambda p: p.name,
+)
+def test_scripts_leave_the_path_to_the_workflow(script):
+    text = script.read_text()
+    assert "sys.path" not in text, f"{script.name} edits sys.path (rules/common.smk sets it up)"
+    assert "noqa: E402" not in text, f"{script.name}: imports belong at the top"
+    assert "import _rule" not in text and "from _rule " not in text, script.name
+    if script.stem != "_rule":
+        assert "from ganrepro.rule import run_rule" in text, script.name
+
+
+def test_the_old_rule_module_goes_with_its_last_importer():
+    # scripts/_rule.py stands in for ganrepro.rule only while a script imports it from there
+    assert (REPO / "scripts" / "_rule.py").exists() == bool(NOT_YET)
