@@ -145,7 +145,7 @@ def test_ema_generator_gets_batchnorm_statistics_of_its_own_weights(data, tmp_pa
     seen = []
     probe_bn.register_forward_hook(lambda m, inp, out: seen.append(inp[0].detach()))
     noise = torch.Generator().manual_seed(t.seed)
-    batch, n_classes = t.s.batch_size, getattr(G, "n_classes", 0)
+    batch, n_classes = t.settings.batch_size, getattr(G, "n_classes", 0)
     with torch.no_grad():
         for i in range(16):
             z = torch.randn(batch, G.latent_dim, generator=noise)
@@ -172,7 +172,7 @@ def test_ema_measures_statistics_again_after_loading_other_weights(data, tmp_pat
     t.ema.load_state_dict(other.state_dict())
     sampling = t.sampling_generator()
     fresh = EMA(other, 0.5)
-    fresh.standing_statistics(t.s.batch_size, seed=t.seed)
+    fresh.standing_statistics(t.settings.batch_size, seed=t.seed)
     for a, b in zip(sampling.buffers(), fresh.model.buffers(), strict=True):
         assert torch.equal(a, b)
     loaded_bn = next(m for m in other.modules() if isinstance(m, torch.nn.BatchNorm2d))

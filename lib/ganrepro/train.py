@@ -17,16 +17,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ganrepro import losses as L
 from ganrepro.data import ImageArrays, to_float
 from ganrepro.events import EventLog
 from ganrepro.io import atomic_path, load_torch, save_torch
+from ganrepro.losses import get_loss, gradient_penalty
 from ganrepro.models import DOutput, build_discriminator, build_generator
 from ganrepro.noise import seeded
 from ganrepro.settings import TrainSettings, identity_settings
@@ -63,10 +63,11 @@ class EMA:
 
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
-        ema_p = list(self.model.parameters())
-        torch._foreach_lerp_(ema_p, [p.detach() for p in model.parameters()], 1.0 - self.decay)
-        for b_ema, b in zip(self.model.buffers(), model.buffers(), strict=True):
-            b_ema.copy_(b)
+        ema_params = list(self.model.parameters())
+        live_params = [param.detach() for param in model.parameters()]
+        torch._foreach_lerp_(ema_params, live_params, 1.0 - self.decay)
+        for ema_buffer, buffer in zip(self.model.buffers(), model.buffers(), strict=True):
+            ema_buffer.copy_(buffer)
         self._measured = False
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -81,30 +82,34 @@ class EMA:
         weights are sampled with statistics that belong to them. Only BatchNorm layers run in
         training mode (a spectral norm's power iteration is left alone); the noise has its own
         generator, so training's random streams do not move."""
-        norms = [m for m in self.model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        norms = [
+            layer
+            for layer in self.model.modules()
+            if isinstance(layer, nn.modules.batchnorm._BatchNorm)
+        ]
         if not norms or self._measured:
             return
         G = self.model
         device = next(G.parameters()).device
         noise = torch.Generator(device=device).manual_seed(seed)
         n_classes = getattr(G, "n_classes", 0)
-        momenta = [m.momentum for m in norms]
-        for m in norms:
-            m.reset_running_stats()
-            m.momentum = None  # cumulative average: every batch weighs the same
-            m.train()
+        momenta = [norm.momentum for norm in norms]
+        for norm in norms:
+            norm.reset_running_stats()
+            norm.momentum = None  # cumulative average: every batch weighs the same
+            norm.train()
         try:
             for i in range(batches):
                 z = torch.randn(batch_size, G.latent_dim, device=device, generator=noise)
-                y = (
+                labels = (
                     (torch.arange(batch_size, device=device) + i * batch_size) % n_classes
                     if n_classes
                     else None
                 )
-                G(z, y)
+                G(z, labels)
         finally:
-            for m, momentum in zip(norms, momenta, strict=True):
-                m.momentum = momentum
+            for norm, momentum in zip(norms, momenta, strict=True):
+                norm.momentum = momentum
             G.eval()
         self._measured = True
 
@@ -131,31 +136,31 @@ class ReplayBuffer:
     def swap(
         self, images: torch.Tensor, labels: torch.Tensor | None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        n = images.shape[0]
+        batch_size = images.shape[0]
         if self.images is None:
             self.images = images.new_empty((self.capacity, *images.shape[1:]))
             self.labels = None if labels is None else labels.new_empty(self.capacity)
         if self.count < self.capacity:
-            k = min(n, self.capacity - self.count)
-            self.images[self.count : self.count + k] = images[:k]
+            stored = min(batch_size, self.capacity - self.count)
+            self.images[self.count : self.count + stored] = images[:stored]
             if labels is not None:
-                self.labels[self.count : self.count + k] = labels[:k]
-            self.count += k
+                self.labels[self.count : self.count + stored] = labels[:stored]
+            self.count += stored
             return images, labels
-        swap = torch.rand(n, device=images.device, generator=self.rng) < self.fraction
-        idx = swap.nonzero().flatten()
+        swapped = torch.rand(batch_size, device=images.device, generator=self.rng) < self.fraction
+        positions = swapped.nonzero().flatten()
         slots = torch.randperm(self.capacity, device=images.device, generator=self.rng)[
-            : idx.numel()
+            : positions.numel()
         ]
-        out = images.clone()
-        out[idx] = self.images[slots]
-        self.images[slots] = images[idx]
+        shown = images.clone()
+        shown[positions] = self.images[slots]
+        self.images[slots] = images[positions]
         if labels is not None:
             labels = labels.clone()
-            old = self.labels[slots]
-            self.labels[slots] = labels[idx]
-            labels[idx] = old
-        return out, labels
+            stored_labels = self.labels[slots]
+            self.labels[slots] = labels[positions]
+            labels[positions] = stored_labels
+        return shown, labels
 
     def state(self) -> dict[str, Any]:
         return {
@@ -165,29 +170,39 @@ class ReplayBuffer:
             "rng": self.rng.get_state(),
         }
 
-    def load_state(self, st: dict[str, Any]) -> None:
-        self.images = None if st["images"] is None else st["images"].clone()
-        self.labels = None if st["labels"] is None else st["labels"].clone()
-        self.count = st["count"]
-        self.rng.set_state(st["rng"])
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.images = None if state["images"] is None else state["images"].clone()
+        self.labels = None if state["labels"] is None else state["labels"].clone()
+        self.count = state["count"]
+        self.rng.set_state(state["rng"])
 
 
-def _split(out: DOutput, n: int) -> tuple[DOutput, DOutput]:
-    """Split a joint batch's output into its first n rows and the rest."""
+def _split(out: DOutput, n_first: int) -> tuple[DOutput, DOutput]:
+    """Split a joint batch's output into its first ``n_first`` rows and the rest."""
 
-    def part(t, sl):
-        return None if t is None else t[sl]
+    def rows(tensor, selection):
+        return None if tensor is None else tensor[selection]
 
-    a, b = slice(None, n), slice(n, None)
+    first, rest = slice(None, n_first), slice(n_first, None)
     return (
-        DOutput(out.logits[a], part(out.features, a), part(out.class_logits, a)),
-        DOutput(out.logits[b], part(out.features, b), part(out.class_logits, b)),
+        DOutput(out.logits[first], rows(out.features, first), rows(out.class_logits, first)),
+        DOutput(out.logits[rest], rows(out.features, rest), rows(out.class_logits, rest)),
     )
+
+
+class _DStep(NamedTuple):
+    """What D's update leaves for G's update and for the loss row."""
+
+    loss: torch.Tensor
+    penalty: torch.Tensor  # the gradient penalty (0 when off)
+    real_out: DOutput
+    fake_out: DOutput
+    real_input: torch.Tensor  # the real batch as D saw it (instance noise added)
 
 
 def model_config(settings: TrainSettings, data: ImageArrays) -> dict[str, Any]:
     """Arguments for the registry, stored in every checkpoint so G can be rebuilt from it alone."""
-    _, h, _, c = data.images.shape
+    _, image_size, _, channels = data.images.shape
     n_classes = len(data.classes) if settings.conditional else 0
     if settings.conditional and n_classes < 2:
         raise ValueError(
@@ -197,8 +212,8 @@ def model_config(settings: TrainSettings, data: ImageArrays) -> dict[str, Any]:
     return dict(
         model=settings.model,
         latent_dim=settings.latent_dim,
-        image_size=h,
-        channels=c,
+        image_size=image_size,
+        channels=channels,
         width=settings.width,
         n_classes=n_classes,
         **settings.model_options,
@@ -209,11 +224,11 @@ def _lr_lambda(settings: TrainSettings, total_steps: int, floor: float | None = 
     floor = settings.lr_floor if floor is None else floor
 
     def factor(step: int) -> float:
-        t = min(step / max(total_steps, 1), 1.0)
+        progress = min(step / max(total_steps, 1), 1.0)
         if settings.lr_schedule == "linear":
-            return 1.0 - (1.0 - floor) * t
+            return 1.0 - (1.0 - floor) * progress
         if settings.lr_schedule == "cosine":
-            return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * t))
+            return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
         return 1.0
 
     return factor
@@ -242,17 +257,18 @@ class Trainer:
         save_every_seconds: float = 600.0,
         events: EventLog | None = None,
     ):
-        self.s, self.seed, self.device, self.log = settings, seed, device, log
+        self.settings, self.seed, self.device, self.log = settings, seed, device, log
         self.events = events if events is not None else EventLog("", enabled=False)
-        self.loss = L.get_loss(settings.loss)
+        self.loss = get_loss(settings.loss)
         self.state_dir = Path(state_dir)
         self.save_every_seconds = save_every_seconds
         self.config = model_config(settings, data)
-        self.n = data.images.shape[0]
-        self.steps_per_epoch = self.n // settings.batch_size
+        self.n_images = data.images.shape[0]
+        self.steps_per_epoch = self.n_images // settings.batch_size
         if self.steps_per_epoch < 1:
             raise ValueError(
-                f"batch_size {settings.batch_size} is larger than the dataset ({self.n} images)"
+                f"batch_size {settings.batch_size} is larger than the dataset "
+                f"({self.n_images} images)"
             )
         # The dataset lives on the device as one uint8 tensor; batches are normalised there.
         self.images = torch.from_numpy(data.images).to(device)
@@ -268,12 +284,12 @@ class Trainer:
         lr_d = settings.lr_d if settings.lr_d is not None else settings.lr
         self.opt_g = _optimizer(settings, self.G.parameters(), lr_g)
         self.opt_d = _optimizer(settings, self.D.parameters(), lr_d)
-        total = settings.epochs * self.steps_per_epoch
+        total_steps = settings.epochs * self.steps_per_epoch
         self.sched_g = torch.optim.lr_scheduler.LambdaLR(
-            self.opt_g, _lr_lambda(settings, total // settings.n_critic, settings.lr_floor_g)
+            self.opt_g, _lr_lambda(settings, total_steps // settings.n_critic, settings.lr_floor_g)
         )
         self.sched_d = torch.optim.lr_scheduler.LambdaLR(
-            self.opt_d, _lr_lambda(settings, total, settings.lr_floor_d)
+            self.opt_d, _lr_lambda(settings, total_steps, settings.lr_floor_d)
         )
         self.ema = EMA(self.G, settings.ema) if settings.ema else None
         self.noise = seeded(seed, 2, device=device)  # z, fake labels, smoothing, flips, penalty
@@ -306,34 +322,35 @@ class Trainer:
             "epoch": self.epoch,
             "batch": self.batch,
             "rows": self.rows,
-            "settings": dataclasses.asdict(self.s),
+            "settings": dataclasses.asdict(self.settings),
             # what load_state compares: a setting added since (off by default) is not in it
-            "identity_settings": identity_settings(self.s),
+            "identity_settings": identity_settings(self.settings),
             "seed": self.seed,
             "replay": self.replay.state() if self.replay else None,
         }
 
-    def load_state(self, st: dict[str, Any]) -> None:
+    def load_state(self, state: dict[str, Any]) -> None:
         # the saved settings under today's identity rule: a state saved when the length or the
         # scored epochs were part of every identity continues as the run it is
-        saved = identity_settings(type(self.s).from_dict(st["identity_settings"]))
-        if saved != identity_settings(self.s) or st["seed"] != self.seed:
+        saved = identity_settings(type(self.settings).from_dict(state["identity_settings"]))
+        if saved != identity_settings(self.settings) or state["seed"] != self.seed:
             raise ValueError("saved state belongs to different settings or another seed")
-        self.G.load_state_dict(st["generator"])
-        self.D.load_state_dict(st["discriminator"])
-        self.opt_g.load_state_dict(st["opt_g"])
-        self.opt_d.load_state_dict(st["opt_d"])
-        self.sched_g.load_state_dict(st["sched_g"])
-        self.sched_d.load_state_dict(st["sched_d"])
+        self.G.load_state_dict(state["generator"])
+        self.D.load_state_dict(state["discriminator"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.sched_g.load_state_dict(state["sched_g"])
+        self.sched_d.load_state_dict(state["sched_d"])
         if self.ema:
-            self.ema.load_state_dict(st["generator_ema"])
-        self.noise.set_state(st["noise"])
-        torch.set_rng_state(st["torch_rng"])
-        if st["cuda_rng"] is not None:
-            torch.cuda.set_rng_state_all(st["cuda_rng"])
+            self.ema.load_state_dict(state["generator_ema"])
+        self.noise.set_state(state["noise"])
+        torch.set_rng_state(state["torch_rng"])
+        if state["cuda_rng"] is not None:
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
         if self.replay:
-            self.replay.load_state(st["replay"])
-        self.epoch, self.batch, self.rows = st["epoch"], st["batch"], list(st["rows"])
+            self.replay.load_state(state["replay"])
+        self.epoch, self.batch = state["epoch"], state["batch"]
+        self.rows = list(state["rows"])
 
     def try_resume(self, until: int) -> bool:
         """Continue from the periodic save if it lies between the current position and ``until``."""
@@ -341,10 +358,10 @@ class Trainer:
         if not path.exists():
             return False
         try:
-            st = load_torch(path, map_location=self.device)
-            if not (self.epoch, self.batch) < (st["epoch"], st["batch"]) <= (until, 0):
+            state = load_torch(path, map_location=self.device)
+            if not (self.epoch, self.batch) < (state["epoch"], state["batch"]) <= (until, 0):
                 return False
-            self.load_state(st)  # checks the settings before it changes anything
+            self.load_state(state)  # checks the settings before it changes anything
         except (RuntimeError, ValueError, KeyError) as err:
             print(f"ignoring saved state {path}: {err}", file=self.log)
             return False
@@ -368,50 +385,63 @@ class Trainer:
         """The G that samples: the EMA's (with BatchNorm statistics of its own weights) or G."""
         if not self.ema:
             return self.G
-        self.ema.standing_statistics(self.s.batch_size, seed=self.seed)
+        self.ema.standing_statistics(self.settings.batch_size, seed=self.seed)
         return self.ema.model
 
     # -- one step ----------------------------------------------------------------------------
-    def _d_inputs(self, x: torch.Tensor, step: int, total: int) -> torch.Tensor:
-        if self.s.instance_noise <= 0:
-            return x
-        sigma = self.s.instance_noise * max(0.0, 1.0 - step / total)
-        return x + sigma * torch.randn(x.shape, device=x.device, generator=self.noise)
+    def _d_inputs(self, images: torch.Tensor, step: int, total: int) -> torch.Tensor:
+        if self.settings.instance_noise <= 0:
+            return images
+        sigma = self.settings.instance_noise * max(0.0, 1.0 - step / total)
+        return images + sigma * torch.randn(
+            images.shape, device=images.device, generator=self.noise
+        )
 
-    def _targets(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        real = torch.full((n,), 1.0 - self.s.label_smoothing, device=self.device)
-        fake = torch.zeros(n, device=self.device)
-        if self.s.soft_labels > 0:
-            real = real - self.s.soft_labels * torch.rand(
-                n, device=self.device, generator=self.noise
+    def _targets(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        settings = self.settings
+        real = torch.full((batch_size,), 1.0 - settings.label_smoothing, device=self.device)
+        fake = torch.zeros(batch_size, device=self.device)
+        if settings.soft_labels > 0:
+            real = real - settings.soft_labels * torch.rand(
+                batch_size, device=self.device, generator=self.noise
             )
-            fake = fake + self.s.soft_labels * torch.rand(
-                n, device=self.device, generator=self.noise
+            fake = fake + settings.soft_labels * torch.rand(
+                batch_size, device=self.device, generator=self.noise
             )
-        if self.s.label_flip > 0:
-            flip = torch.rand(n, device=self.device, generator=self.noise) < self.s.label_flip
+        if settings.label_flip > 0:
+            flip = (
+                torch.rand(batch_size, device=self.device, generator=self.noise)
+                < settings.label_flip
+            )
             real, fake = torch.where(flip, fake, real), torch.where(flip, real, fake)
         return real, fake
 
-    def _sample_z(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        z = torch.randn(n, self.s.latent_dim, device=self.device, generator=self.noise)
-        y = None
+    def _sample_z(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """G's input: latent vectors, then (conditional families) the classes to make."""
+        z = torch.randn(
+            batch_size, self.settings.latent_dim, device=self.device, generator=self.noise
+        )
+        labels = None
         if self.config["n_classes"]:
-            y = torch.randint(
-                self.config["n_classes"], (n,), device=self.device, generator=self.noise
+            labels = torch.randint(
+                self.config["n_classes"], (batch_size,), device=self.device, generator=self.noise
             )
-        return z, y
+        return z, labels
 
     def _discriminate(
-        self, x: torch.Tensor, y: torch.Tensor | None, fake: torch.Tensor, yf: torch.Tensor | None
+        self,
+        real: torch.Tensor,
+        labels: torch.Tensor | None,
+        fake: torch.Tensor,
+        fake_labels: torch.Tensor | None,
     ) -> tuple[DOutput, DOutput]:
         """D on the real and the fake batch: two forward passes (``separate``, so BatchNorm
         normalises each batch by its own statistics, as ganhacks advise) or one on their
         concatenation (``joint``)."""
-        if self.s.d_batches == "joint":
-            labels = None if y is None else torch.cat([y, yf])
-            return _split(self.D(torch.cat([x, fake]), labels), x.shape[0])
-        return self.D(x, y), self.D(fake, yf)
+        if self.settings.d_batches == "joint":
+            both_labels = None if labels is None else torch.cat([labels, fake_labels])
+            return _split(self.D(torch.cat([real, fake]), both_labels), real.shape[0])
+        return self.D(real, labels), self.D(fake, fake_labels)
 
     def _autocast(self) -> torch.autocast:
         """bf16 autocast of the forward passes when ``amp`` is on (off: a no-op context).
@@ -419,90 +449,127 @@ class Trainer:
         bf16 keeps float32's exponent range, so no loss scaling is needed; weights, optimiser
         state and the losses stay float32. Meant for GPUs with bf16 units (it runs on CPU too).
         """
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.s.amp)
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.settings.amp)
 
-    def train_step(self, x: torch.Tensor, y: torch.Tensor | None, step: int, total: int) -> None:
-        s, n = self.s, x.shape[0]
-        g_step = (step + 1) % s.n_critic == 0
+    def train_step(
+        self, real: torch.Tensor, labels: torch.Tensor | None, step: int, total: int
+    ) -> None:
+        """One update of D and, every ``n_critic``-th step, one of G; the losses are queued
+        on the device for `_flush`."""
+        trains_g = (step + 1) % self.settings.n_critic == 0
         # When the G step follows this D step and D sees G's own fresh batch (no replay), the G
         # step reuses that batch, as PyTorch's DCGAN example and the paper's code do: one G
         # forward per step instead of two. Otherwise (n_critic > 1, replay) G draws its own.
-        reuse = g_step and self.replay is None
-        z, yf = self._sample_z(n)
+        reuse = trains_g and self.replay is None
+        z, fake_labels = self._sample_z(real.shape[0])
         with torch.set_grad_enabled(reuse), self._autocast():
-            g_fake = self.G(z, yf)
-        fake = g_fake.detach().float()
-        if self.replay is not None:
-            fake, yf_d = self.replay.swap(fake, yf)
-        else:
-            yf_d = yf
-        x_d = self._d_inputs(x, step, total)
-        with self._autocast():
-            out_r, out_f = self._discriminate(x_d, y, self._d_inputs(fake, step, total), yf_d)
-            rt, ft = self._targets(n)
-            d_loss = self.loss.d(out_r.logits, out_f.logits, rt, ft).float()
-            gp = torch.zeros((), device=self.device)
-            if s.gp_weight > 0:
-                gp = L.gradient_penalty(
-                    lambda t: self.D(t, y).logits, x, fake, generator=self.noise
-                ).float()
-                d_loss = d_loss + s.gp_weight * gp
-            if out_r.class_logits is not None:
-                d_loss = d_loss + s.aux_weight * (
-                    F.cross_entropy(out_r.class_logits, y)
-                    + F.cross_entropy(out_f.class_logits, yf_d)
-                )
-        self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_d.step()
-        self.sched_d.step()
-        if s.clip is not None:
-            with torch.no_grad():
-                for p in self.D.parameters():
-                    p.clamp_(-s.clip, s.clip)
-
+            generated = self.G(z, fake_labels)
+        d_step = self._d_step(real, labels, generated.detach().float(), fake_labels, step, total)
         g_loss = torch.full((), float("nan"), device=self.device)
-        if g_step:
-            with self._autocast():
-                if not reuse:
-                    z, yf = self._sample_z(n)
-                    g_fake = self.G(z, yf)
-                g_in = self._d_inputs(g_fake, step, total)
-                if s.d_batches == "joint":
-                    # D judges G's batch beside the real one, as it was trained: with BatchNorm,
-                    # a fake batch alone is normalised by its own statistics, which hides from G
-                    # what D tells apart (a fake batch's overall contrast or brightness).
-                    out_g = self._discriminate(x_d, y, g_in, yf)[1]
-                else:
-                    out_g = self.D(g_in, yf)
-                if s.feature_matching:
-                    g_loss = F.mse_loss(
-                        out_g.features.float().mean(0), out_r.features.detach().float().mean(0)
-                    )
-                else:
-                    g_loss = self.loss.g(out_g.logits).float()
-                if out_g.class_logits is not None:
-                    g_loss = g_loss + s.aux_weight * F.cross_entropy(out_g.class_logits, yf)
-            self.opt_g.zero_grad(set_to_none=True)
-            g_loss.backward()
-            self.opt_g.step()
-            self.sched_g.step()
-            if self.ema:
-                self.ema.update(self.G)
+        if trains_g:
+            g_batch = (generated, fake_labels) if reuse else None
+            g_loss = self._g_step(d_step, labels, g_batch, step, total)
         # Kept on the device: reading them every step would sync the host with the GPU. The last
         # value says whether G stepped (g_loss is NaN by design when it did not).
         self._pending.append(
             torch.stack(
                 [
-                    d_loss.detach(),
+                    d_step.loss.detach(),
                     g_loss.detach(),
-                    out_r.logits.detach().float().mean(),
-                    out_f.logits.detach().float().mean(),
-                    gp.detach(),
-                    torch.tensor(float(g_step), device=self.device),
+                    d_step.real_out.logits.detach().float().mean(),
+                    d_step.fake_out.logits.detach().float().mean(),
+                    d_step.penalty.detach(),
+                    torch.tensor(float(trains_g), device=self.device),
                 ]
             )
         )
+
+    def _d_step(
+        self,
+        real: torch.Tensor,
+        labels: torch.Tensor | None,
+        fake: torch.Tensor,
+        fake_labels: torch.Tensor | None,
+        step: int,
+        total: int,
+    ) -> _DStep:
+        """D's update on a real batch and G's (detached) fakes, or older ones from replay."""
+        settings = self.settings
+        if self.replay is not None:
+            fake, fake_labels = self.replay.swap(fake, fake_labels)
+        real_input = self._d_inputs(real, step, total)
+        with self._autocast():
+            real_out, fake_out = self._discriminate(
+                real_input, labels, self._d_inputs(fake, step, total), fake_labels
+            )
+            real_target, fake_target = self._targets(real.shape[0])
+            loss = self.loss.d(real_out.logits, fake_out.logits, real_target, fake_target).float()
+            penalty = torch.zeros((), device=self.device)
+            if settings.gp_weight > 0:
+                penalty = gradient_penalty(
+                    lambda images: self.D(images, labels).logits, real, fake, generator=self.noise
+                ).float()
+                loss = loss + settings.gp_weight * penalty
+            if real_out.class_logits is not None:
+                loss = loss + settings.aux_weight * (
+                    F.cross_entropy(real_out.class_logits, labels)
+                    + F.cross_entropy(fake_out.class_logits, fake_labels)
+                )
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        self.sched_d.step()
+        if settings.clip is not None:
+            with torch.no_grad():
+                for param in self.D.parameters():
+                    param.clamp_(-settings.clip, settings.clip)
+        return _DStep(loss, penalty, real_out, fake_out, real_input)
+
+    def _g_step(
+        self,
+        d_step: _DStep,
+        labels: torch.Tensor | None,
+        g_batch: tuple[torch.Tensor, torch.Tensor | None] | None,
+        step: int,
+        total: int,
+    ) -> torch.Tensor:
+        """G's update, judged by the D just updated. ``g_batch`` is the batch D was just shown
+        with its graph (images, classes), or None: G then draws a fresh one."""
+        settings = self.settings
+        with self._autocast():
+            if g_batch is None:
+                z, fake_labels = self._sample_z(d_step.real_input.shape[0])
+                generated = self.G(z, fake_labels)
+            else:
+                generated, fake_labels = g_batch
+            generated_input = self._d_inputs(generated, step, total)
+            if settings.d_batches == "joint":
+                # D judges G's batch beside the real one, as it was trained: with BatchNorm,
+                # a fake batch alone is normalised by its own statistics, which hides from G
+                # what D tells apart (a fake batch's overall contrast or brightness).
+                generated_out = self._discriminate(
+                    d_step.real_input, labels, generated_input, fake_labels
+                )[1]
+            else:
+                generated_out = self.D(generated_input, fake_labels)
+            if settings.feature_matching:
+                loss = F.mse_loss(
+                    generated_out.features.float().mean(0),
+                    d_step.real_out.features.detach().float().mean(0),
+                )
+            else:
+                loss = self.loss.g(generated_out.logits).float()
+            if generated_out.class_logits is not None:
+                loss = loss + settings.aux_weight * F.cross_entropy(
+                    generated_out.class_logits, fake_labels
+                )
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        self.sched_g.step()
+        if self.ema:
+            self.ema.update(self.G)
+        return loss
 
     def _flush(self) -> None:
         if not self._pending:
@@ -510,15 +577,15 @@ class Trainer:
         values = torch.stack(self._pending).cpu().tolist()
         first = len(self.rows)
         self._pending.clear()
-        for i, (*v, g_stepped) in enumerate(values):
+        for i, (*losses, g_stepped) in enumerate(values):
             step = first + i
-            self.rows.append((step // self.steps_per_epoch + 1, step, *v))
-            self.events.scalars(step, dict(zip(EVENT_TAGS, v, strict=True)))
-            d, g = v[0], v[1]
+            self.rows.append((step // self.steps_per_epoch + 1, step, *losses))
+            self.events.scalars(step, dict(zip(EVENT_TAGS, losses, strict=True)))
+            d_loss, g_loss = losses[0], losses[1]
             # any non-finite loss of either player, D or G, in every family
-            if not math.isfinite(d) or (g_stepped and not math.isfinite(g)):
+            if not math.isfinite(d_loss) or (g_stepped and not math.isfinite(g_loss)):
                 raise TrainingDiverged(
-                    step // self.steps_per_epoch + 1, step, f"d_loss={d}, g_loss={g}"
+                    step // self.steps_per_epoch + 1, step, f"d_loss={d_loss}, g_loss={g_loss}"
                 )
         lr_g, lr_d = self.sched_g.get_last_lr()[0], self.sched_d.get_last_lr()[0]
         self.events.scalars(len(self.rows) - 1, {"lr/G": lr_g, "lr/D": lr_d})
@@ -527,54 +594,59 @@ class Trainer:
     def run(self, until: int | None = None, on_checkpoint=None, log_every: int = 50) -> None:
         """Train up to epoch ``until`` (default: the last); call ``on_checkpoint(epoch)`` after
         each checkpoint epoch."""
-        s = self.s
-        until = s.epochs if until is None else until
-        total = s.epochs * self.steps_per_epoch
+        settings = self.settings
+        until = settings.epochs if until is None else until
+        total_steps = settings.epochs * self.steps_per_epoch
         last_save = time.monotonic()
-        keep = set(s.checkpoint_epochs())
+        checkpoint_epochs = set(settings.checkpoint_epochs())
         while self.epoch < until:
             self.G.train()
             self.D.train()
-            perm = torch.randperm(self.n, generator=seeded(self.seed, 3, self.epoch)).to(
+            order = torch.randperm(self.n_images, generator=seeded(self.seed, 3, self.epoch)).to(
                 self.device
             )
-            t0, b0 = time.monotonic(), self.batch
+            epoch_start, first_batch = time.monotonic(), self.batch
             while self.batch < self.steps_per_epoch:
-                idx = perm[self.batch * s.batch_size : (self.batch + 1) * s.batch_size]
+                start = self.batch * settings.batch_size
+                batch_indices = order[start : start + settings.batch_size]
                 step = self.epoch * self.steps_per_epoch + self.batch
-                x = to_float(self.images[idx])
-                y = self.labels[idx] if self.config["n_classes"] else None
-                self.train_step(x, y, step, total)
+                real = to_float(self.images[batch_indices])
+                labels = self.labels[batch_indices] if self.config["n_classes"] else None
+                self.train_step(real, labels, step, total_steps)
                 self.batch += 1
                 if self.batch % log_every == 0 or self.batch == self.steps_per_epoch:
                     self._flush()
-                    self._progress(t0, b0)
+                    self._progress(epoch_start, first_batch)
                 if time.monotonic() - last_save > self.save_every_seconds:
                     self.save_state()  # a killed job loses at most this interval
                     last_save = time.monotonic()
             self.epoch, self.batch = self.epoch + 1, 0
             self._flush()
-            if self.epoch in keep and on_checkpoint is not None:
+            if self.epoch in checkpoint_epochs and on_checkpoint is not None:
                 on_checkpoint(self.epoch)
             self.save_state()
             last_save = time.monotonic()
 
-    def _progress(self, t0: float, b0: int) -> None:
+    def _progress(self, epoch_start: float, first_batch: int) -> None:
         done = self.batch / self.steps_per_epoch
         bar = "#" * int(20 * done) + "." * (20 - int(20 * done))
-        rate = (self.batch - b0) * self.s.batch_size / max(time.monotonic() - t0, 1e-9)
-        _, _, d, g, *_ = self.rows[-1]
-        g_last = next((r[3] for r in reversed(self.rows) if not math.isnan(r[3])), float("nan"))
+        seconds = max(time.monotonic() - epoch_start, 1e-9)
+        rate = (self.batch - first_batch) * self.settings.batch_size / seconds
+        d_loss = self.rows[-1][2]
+        g_last = next(
+            (row[3] for row in reversed(self.rows) if not math.isnan(row[3])), float("nan")
+        )
         print(
-            f"epoch {self.epoch + 1}/{self.s.epochs} [{bar}] {self.batch}/{self.steps_per_epoch} "
-            f"d_loss={d:.4f} g_loss={g_last:.4f} {rate:.0f} img/s",
+            f"epoch {self.epoch + 1}/{self.settings.epochs} [{bar}] "
+            f"{self.batch}/{self.steps_per_epoch} "
+            f"d_loss={d_loss:.4f} g_loss={g_last:.4f} {rate:.0f} img/s",
             file=self.log,
             flush=True,
         )
 
 
 def write_losses_csv(path: str | Path, rows: Sequence[tuple]) -> None:
-    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(LOSS_COLUMNS)
-        w.writerows(rows)
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(LOSS_COLUMNS)
+        writer.writerows(rows)
