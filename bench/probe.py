@@ -26,6 +26,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 import yaml
+from ganrepro.config_files import load
 from ganrepro.data import prepare_split
 from ganrepro.experiments import expand_runs
 from ganrepro.images import save_grid
@@ -59,7 +60,7 @@ def reinitialise(t: Trainer, kind: str) -> None:
                     nn.init.zeros_(m.bias)
     # the warm-up's own noise: the trainer's stream stays as a run without the override has it
     g = torch.Generator().manual_seed(0)
-    z = torch.randn(64, t.s.latent_dim, generator=g)
+    z = torch.randn(64, t.settings.latent_dim, generator=g)
     n_classes = t.config["n_classes"]
     y = torch.randint(n_classes, (64,), generator=g) if n_classes else None
     for _ in range(15):
@@ -137,7 +138,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     torch.set_num_threads(args.threads)
-    config = yaml.safe_load((REPO / "configs" / "laptop.yaml").read_text())
+    config = load(REPO / "configs" / "laptop.yaml")
     base = next(r.settings for r in expand_runs(config).values() if r.experiment == args.experiment)
     data = prepare_split("image_folder", "train", root=CIFAR, image_size=32, max_images=args.images)
     args.out.mkdir(parents=True, exist_ok=True)
