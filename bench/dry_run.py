@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ganrepro.config_files import load
 
 from .common import REPO
 
@@ -26,7 +27,7 @@ DESCRIPTION = "`snakemake -n` on a finished workflow with an N-run grid: seconds
 
 
 def config(results: Path, runs: int) -> dict:
-    cfg = yaml.safe_load((REPO / "configs" / "mirror.yaml").read_text())
+    cfg = load(REPO / "configs" / "mirror.yaml")
     cfg["results"] = str(results)
     lrs = [round(1e-4 * (1 + i), 6) for i in range(runs // 5)]
     cfg["experiments"] = {"grid50": {"grid": {"lr": lrs, "batch_size": [16, 32, 50, 64, 100]}}}

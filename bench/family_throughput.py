@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 import torch
-import yaml
+from ganrepro.config_files import load
 from ganrepro.data import prepare_split
 from ganrepro.experiments import expand_runs
 from ganrepro.train import Trainer, TrainSettings
@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    config = yaml.safe_load(LAPTOP.read_text())
+    config = load(LAPTOP)
     runs = expand_runs(config)
     data = prepare_split("image_folder", "train", root=CIFAR, image_size=32, max_images=args.n)
     timed, rows = set(), []

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import torch
-import yaml
+from ganrepro.config_files import load
 from ganrepro.data import ImageArrays
 from ganrepro.experiments import expand_runs, run_folders
 from ganrepro.train import Trainer, TrainSettings
@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    config = yaml.safe_load((REPO / args.config).read_text())
+    config = load(REPO / args.config)
     runs = expand_runs(config)
     rows: list[dict[str, Any]] = []
     seen: dict[tuple, dict[str, Any]] = {}

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
+from ganrepro import config_files
 from ganrepro.ladders import BASELINE, learns, same_budget
 
 from .common import REPO, fid_of_generator
@@ -197,7 +197,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    config = yaml.safe_load(args.config.read_text())
+    config = config_files.load(args.config)
     n_train = train_images(config)
     untrained = args.untrained
     if args.measure_untrained:

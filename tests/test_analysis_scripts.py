@@ -534,10 +534,11 @@ def test_analysis_of_an_unknown_experiment_stops_with_its_name(tmp_path):
 
 
 def test_analysis_config_defaults_and_typos():
+    from ganrepro.config_files import load
     from ganrepro.config_schema import config_schema, validate_config
 
     schema = config_schema(REPO / "schemas" / "config.schema.yaml")
-    cfg = yaml.safe_load((REPO / "configs" / "mirror.yaml").read_text())
+    cfg = load(REPO / "configs" / "mirror.yaml")
     cfg["analysis"] = {"runs": ["dcgan"]}
     validate_config(cfg, schema)
     a = cfg["analysis"]

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from ganrepro.config_files import load
 from ganrepro.records import PROVENANCE, read_record
 from table_rows import score_table_row
 
@@ -242,7 +243,7 @@ def laptop_folder(tmp_path: Path) -> Path:
     seeds; a family that learns; one that misses 1.5x DCGAN's FID; one with 5 critic steps
     (matched on G steps) that misses half the untrained G's FID (250, given); one trained longer
     than DCGAN (nothing to compare with)."""
-    config = yaml.safe_load((REPO / "configs" / "laptop.yaml").read_text())
+    config = load(REPO / "configs" / "laptop.yaml")
     config["datasets"][config["defaults"]["dataset"]]["train_images"] = 10_000
     config["experiments"] = {
         "dcgan": {"seeds": [0, 1], "batch_size": 128},

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from ganrepro import docs
+from ganrepro.config_files import load
 from ganrepro.experiments import expand_runs, trained_as
 from ganrepro.records import read_record, write_record
 
@@ -48,7 +48,7 @@ def test_no_result_outside_the_generated_blocks_of_the_readme():
 def test_the_configs_table_counts_each_configs_trained_runs():
     table = docs.configs_table()
     for name in docs.CONFIGS:
-        config = yaml.safe_load((REPO / name).read_text())
+        config = load(REPO / name)
         runs = len(set(trained_as(expand_runs(config)).values()))
         assert f"| `{name}` |" in table and re.search(
             rf"`{re.escape(name)}` \|[^|]*\| {runs} \|", table

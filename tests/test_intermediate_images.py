@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
 import fid as fid_script  # noqa: E402
+from ganrepro.config_files import load  # noqa: E402
 from ganrepro.config_schema import config_schema, validate_config  # noqa: E402
 from ganrepro.io import write_npz  # noqa: E402
 from ganrepro.metrics.frechet import save_statistics  # noqa: E402
@@ -122,7 +122,7 @@ def test_curve_is_of_one_n_and_the_final_is_a_diamond(tmp_path):
 
 
 def test_intermediate_images_must_be_fewer_than_the_final(tmp_path):
-    base = yaml.safe_load((REPO / "configs" / "laptop.yaml").read_text())
+    base = load(REPO / "configs" / "laptop.yaml")
     schema = config_schema(REPO / "schemas" / "config.schema.yaml")
     validate_config(copy.deepcopy(base), schema)
     bad = copy.deepcopy(base)

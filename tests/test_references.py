@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
+from ganrepro.config_files import load
 from ganrepro.config_schema import config_schema, validate_config
 from ganrepro.experiments import expand_runs
 from ganrepro.references import (
@@ -23,7 +23,7 @@ from ganrepro.references import (
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = config_schema(ROOT / "schemas" / "config.schema.yaml")
-FULL = yaml.safe_load((ROOT / "config.yaml").read_text())
+FULL = load(ROOT / "config.yaml")  # the references with it (configs/references.yaml)
 REFERENCES = ROOT.parent / "shared" / "references"
 
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ganrepro import config_files
 from ganrepro import settings as settings_module
 from ganrepro.declare import option, technique
 from ganrepro.experiments import expand_runs
 from ganrepro.settings import TrainSettings
-from workflow_cli import overlaid
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "run_names.yaml"
@@ -36,12 +36,9 @@ CONFIGS = [
 
 
 def load(spec: str) -> dict:
-    """A config, with overlays laid over it left to right (as Snakemake merges --configfile)."""
-    first, *overlays = spec.split(" + ")
-    cfg = yaml.safe_load((ROOT / first).read_text())
-    for overlay in overlays:
-        cfg = overlaid(cfg, yaml.safe_load((ROOT / overlay).read_text()))
-    return cfg
+    """A config, with overlays laid over it left to right, each file with what it extends (as
+    the Snakefile reads its --configfile arguments)."""
+    return config_files.load([ROOT / path for path in spec.split(" + ")])
 
 
 def run_names() -> dict[str, dict[str, str]]:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
 from ganrepro import losses as L
 from ganrepro import settings as settings_module
+from ganrepro.config_files import load
 from ganrepro.config_schema import config_schema, validate_config
 from ganrepro.declare import ALWAYS, technique
 from ganrepro.experiments import expand_runs
@@ -22,7 +22,7 @@ from tiny_training import random_images, trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "schemas" / "config.schema.yaml"
-QUICK = yaml.safe_load((ROOT / "configs" / "mirror.yaml").read_text())
+QUICK = load(ROOT / "configs" / "mirror.yaml")
 
 
 def test_the_schema_settings_are_the_declarations():

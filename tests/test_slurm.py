@@ -27,13 +27,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ganrepro.config_files import load
 from workflow_cli import local_config, overlaid, snakemake_command
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SCRIPTS = REPO / "tests" / "slurm"
 PROFILES = [REPO / "profiles" / "slurm", REPO / "profiles" / "slurm-test"]
-QUICK = yaml.safe_load((REPO / "configs" / "mirror.yaml").read_text())
+QUICK = load(REPO / "configs" / "mirror.yaml")
 
 KEEP = "dcgan"
 # rule -> SLURM jobs for the one run and its one eval epoch (at least; analysis rules, when the

@@ -9,8 +9,8 @@ import jsonschema
 import numpy as np
 import pytest
 import torch
-import yaml
 from ganrepro import settings as settings_module
+from ganrepro.config_files import load
 from ganrepro.config_schema import config_schema, validate_config
 from ganrepro.data import ImageArrays
 from ganrepro.experiments import expand_runs
@@ -286,7 +286,7 @@ def test_every_family_trains_in_the_same_loop(name, data, tmp_path):
 
 
 def _config(path):
-    return yaml.safe_load((ROOT / path).read_text())
+    return load(ROOT / path)
 
 
 @pytest.mark.parametrize("path", ["config.yaml", "configs/mirror.yaml"])

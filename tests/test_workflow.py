@@ -16,12 +16,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from ganrepro.config_files import load
 from ganrepro.config_schema import config_schema, validate_config
 from ganrepro.experiments import expand_runs, run_folders, trained_as
 from workflow_cli import QUICK, REPO, SHARED, local_config, planned_jobs, snakemake
 
 SCHEMA = config_schema(REPO / "schemas" / "config.schema.yaml")
-FULL = yaml.safe_load((REPO / "config.yaml").read_text())
+FULL = load(REPO / "config.yaml")
 
 
 # -- validation: fast, in-process, with the schema the Snakefile uses ----------------------------
@@ -126,7 +127,7 @@ def trained_runs(cfg: dict) -> set[str]:
 
 def folder_of(config: Path, member: str) -> str:
     """The run folder a member of the config file refers to."""
-    return expand_runs(yaml.safe_load(config.read_text()))[member].folder
+    return expand_runs(load(config))[member].folder
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +184,7 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
     members = by_epoch.groupby("trained_as").experiment.nunique()
     assert (members > 1).any()
     trained = {p.name for p in (results / "runs").iterdir()}
-    assert set(by_epoch.trained_as) == trained == trained_runs(yaml.safe_load(config.read_text()))
+    assert set(by_epoch.trained_as) == trained == trained_runs(load(config))
     # fid.backend auto on this CPU-only machine: ONNX Runtime computed every feature
     assert by_epoch.features_backend.str.startswith("onnxruntime").all()
     assert by_epoch.fid_warnings.str.contains("2048").all()  # small-sample FIDs say so
@@ -316,7 +317,7 @@ def test_second_invocation_has_nothing_to_do(quick_run):
 @pytest.mark.slow
 def test_editing_one_experiments_lr_reruns_only_its_jobs(quick_run):
     work, config = quick_run
-    cfg = yaml.safe_load(config.read_text())
+    cfg = load(config)
     cfg["experiments"]["dcgan"]["lr"] = 0.0003
     edited = work / "edited.yaml"
     edited.write_text(yaml.safe_dump(cfg, sort_keys=False))  # the same order: the same sharing
@@ -326,7 +327,7 @@ def test_editing_one_experiments_lr_reruns_only_its_jobs(quick_run):
     assert jobs, out
     # exactly the runs that are new: dcgan's two seeds; the experiments that trained the same
     # weights as dcgan (dcgan_000, ...) keep their run folder and re-run nothing
-    new = trained_runs(cfg) - trained_runs(yaml.safe_load(config.read_text()))
+    new = trained_runs(cfg) - trained_runs(load(config))
     assert {run for _, run in jobs} == new and len(new) == 2
     folders = run_folders(expand_runs(cfg))
     counts = pd.Series([rule for rule, _ in jobs]).value_counts().to_dict()

@@ -6,7 +6,6 @@ any folder (a test's temporary one) with the repository's profiles/default appli
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 import subprocess
@@ -14,12 +13,15 @@ import sys
 from pathlib import Path
 
 import yaml
+from ganrepro.config_files import load, merge
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CIFAR10_JPEG = SHARED / "data" / "cifar10-jpeg"
 FID_WEIGHTS = SHARED / "weights" / "pt_inception-2015-12-05-6726825d.pth"
-QUICK = yaml.safe_load((REPO / "configs" / "mirror.yaml").read_text())
+MIRROR = REPO / "configs" / "mirror.yaml"
+OFFLINE = REPO / "configs" / "offline.yaml"
+QUICK = load(MIRROR)  # with what it extends, as the Snakefile reads it
 
 
 def snakemake_command(
@@ -51,24 +53,15 @@ def snakemake(
     return proc
 
 
-OFFLINE = yaml.safe_load((REPO / "configs" / "offline.yaml").read_text())
-
-
 def overlaid(config: dict, overlay: dict) -> dict:
     """``config`` with ``overlay`` laid over it, as Snakemake merges two --configfile."""
-    out = copy.deepcopy(config)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = overlaid(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
+    return merge(config, overlay)
 
 
 def local_config(results: Path) -> dict:
     """The quick config with the offline overlay (configs/offline.yaml), in absolute paths, so
     it runs from any working directory."""
-    cfg = overlaid(QUICK, OFFLINE)
+    cfg = load([MIRROR, OFFLINE])
     cfg["results"] = str(results)
     for dataset in cfg["datasets"].values():
         if dataset.get("source") == "image_folder":

@@ -275,11 +275,10 @@ CONFIGS = {
 
 def trained_runs(path: Path) -> int:
     """How many runs a config trains (a run shared by two experiments counts once)."""
-    import yaml
-
+    from ganrepro.config_files import load
     from ganrepro.experiments import expand_runs, trained_as
 
-    return len(set(trained_as(expand_runs(yaml.safe_load(path.read_text()))).values()))
+    return len(set(trained_as(expand_runs(load(path))).values()))
 
 
 def measured_cost(config: str, grouped: dict[str, list[Record]]) -> str:

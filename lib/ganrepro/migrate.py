@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ganrepro.config_files import load
 from ganrepro.declare import ALWAYS, declared
 from ganrepro.experiments import Run, expand_runs, settings_hash, split_definition
 from ganrepro.families import family
@@ -78,26 +77,14 @@ def legacy_names(runs: dict[str, Run], datasets: dict[str, Any]) -> dict[str, st
 
 def load_config(configfiles: list[Path]) -> dict[str, Any]:
     """The config Snakemake would run with these --configfile arguments, validated (defaults
-    filled in), as the Snakefile reads it."""
+    filled in), as the Snakefile reads it (each file with what it extends)."""
     from ganrepro.config_schema import config_schema, validate_config
 
-    config: dict[str, Any] = {}
-    for path in configfiles:
-        config = _overlaid(config, yaml.safe_load(Path(path).read_text()) or {})
+    config = load(configfiles)
     if "experiments" not in config:  # an overlay alone is laid over config.yaml
-        config = _overlaid(yaml.safe_load((REPO / "config.yaml").read_text()), config)
+        config = load([REPO / "config.yaml", *configfiles])
     validate_config(config, config_schema(REPO / "schemas" / "config.schema.yaml"))
     return config
-
-
-def _overlaid(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _overlaid(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 @dataclass
