@@ -66,7 +66,8 @@ def test_the_quick_start_makes_a_heatmap_analyses_costs_and_the_report(first_run
     analysis = pd.read_csv(first_run / "tables" / "analysis.csv")
     assert {"KID", "Precision", "Recall"} <= set(analysis.metric)
     runs = pd.read_csv(first_run / "tables" / "costs" / "runs.csv")
-    assert len(runs) == 5 and (runs.wall_s > 0).all()
+    # five settings, four runs: the grid's lr 2e-4, batch 50 point is dcgan's first epoch
+    assert len(runs) == 4 and (runs.wall_s > 0).all()
     assert (first_run / "analysis").is_dir() and any(
         (first_run / "analysis").glob("*/evolution.gif")
     )
