@@ -7,32 +7,30 @@
 include: "analysis_common.smk"
 
 
-rule kid:
-    input:
-        features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
-        reference_features=lambda w: features_path(
-            dataset_of(w.run), REF_SPLIT, FID.get("reference_images")
-        ),
-    output:
-        score=f"{RUN_EPOCH}/kid.json",
-    params:
-        run=lambda w: w.run,
-        epoch=lambda w: int(w.epoch),
-        reference=lambda w: reference_of(w.run),
-        subsets=ANALYSIS.get("kid_subsets"),
-        subset_size=ANALYSIS.get("kid_subset_size"),
-        seed=ANALYSIS.get("seed"),
-    threads: 1
-    resources:
-        runtime=lambda w, attempt: 30 * attempt,
-    benchmark:
-        f"{BENCH}/kid/{{run}}/epoch{{epoch}}.tsv"
-    log:
-        f"{ANALYSIS_LOG}/kid.log",
-    conda:
-        "../envs/ganrepro.yaml"
-    script:
-        "../scripts/kid.py"
+# One rule per entry of the registry (lib/ganrepro/analysis.py), named after it: its inputs,
+# outputs and params as the entry declares them, its work done by its module's compute.
+for _analysis in analysis_registry.ANALYSES.values():
+
+    rule:
+        name:
+            _analysis.name
+        input:
+            **analysis_inputs(_analysis),
+        output:
+            **analysis_outputs(_analysis),
+        params:
+            **analysis_params(_analysis),
+        threads: config["threads"] if _analysis.threads else 1
+        resources:
+            runtime=analysis_runtime(_analysis),
+        benchmark:
+            analysis_benchmark(_analysis)
+        log:
+            analysis_log(_analysis),
+        conda:
+            "../envs/ganrepro.yaml"
+        script:
+            "../scripts/analysis.py"
 
 
 rule prdc:
@@ -277,12 +275,7 @@ rule inversion:
 
 rule analysis_table:
     input:
-        kid=[_final(run, "kid.json") for run in ANALYSIS_RUNS],
-        prdc=[_final(run, "prdc.json") for run in ANALYSIS_RUNS],
-        inception_score=[_final(run, "inception_score.json") for run in ANALYSIS_RUNS],
-        diversity=[_final(run, "diversity.json") for run in ANALYSIS_RUNS],
-        memorisation=[_final(run, "memorisation.json") for run in ANALYSIS_RUNS],
-        inversion=[_final(run, "inversion.json") for run in ANALYSIS_RUNS],
+        scores=table_scores(),
         # not read: they bring the figure-only analyses into the workflow (they are report
         # items), so the workflow's targets stay a handful of files
         figures=[

@@ -6,7 +6,7 @@ from pathlib import Path
 if "snakemake" in globals():
     sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
-from ganrepro.analysis import protocol  # noqa: E402
+from ganrepro.analyses import protocol  # noqa: E402
 from ganrepro.data import load_arrays  # noqa: E402
 from ganrepro.io import load_npz, open_log, write_json  # noqa: E402
 from ganrepro.metrics.diversity import mean_pairwise_msssim, msssim_protocol  # noqa: E402

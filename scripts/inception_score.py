@@ -7,7 +7,7 @@ from pathlib import Path
 if "snakemake" in globals():
     sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
-from ganrepro.analysis import protocol, read_features  # noqa: E402
+from ganrepro.analyses import protocol, read_features  # noqa: E402
 from ganrepro.io import open_log, remake, sha256_file, write_json  # noqa: E402
 from ganrepro.metrics.inception_score import (  # noqa: E402
     inception_score,

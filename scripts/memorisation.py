@@ -9,7 +9,7 @@ if "snakemake" in globals():
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from ganrepro.analysis import protocol, read_features, same_weights  # noqa: E402
+from ganrepro.analyses import protocol, read_features, same_weights  # noqa: E402
 from ganrepro.data import load_arrays, stratified_indices, to_float  # noqa: E402
 from ganrepro.figures import distance_histograms, image_rows  # noqa: E402
 from ganrepro.images import save_message_image  # noqa: E402

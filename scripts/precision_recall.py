@@ -7,7 +7,7 @@ from pathlib import Path
 if "snakemake" in globals():
     sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
 
-from ganrepro.analysis import protocol, read_features, same_weights  # noqa: E402
+from ganrepro.analyses import protocol, read_features, same_weights  # noqa: E402
 from ganrepro.io import open_log, write_json  # noqa: E402
 from ganrepro.metrics.prdc import precision_recall_density_coverage  # noqa: E402
 from ganrepro.provenance import code_version  # noqa: E402

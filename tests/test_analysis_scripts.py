@@ -33,10 +33,11 @@ import evolution as evolution_script  # noqa: E402
 import inception_score as is_script  # noqa: E402
 import interpolation as interpolation_script  # noqa: E402
 import inversion as inversion_script  # noqa: E402
-import kid as kid_script  # noqa: E402
 import memorisation as memorisation_script  # noqa: E402
 import precision_recall as prdc_script  # noqa: E402
 import sample as sample_script  # noqa: E402
+from ganrepro.analyses import kid  # noqa: E402
+from ganrepro.analysis import table_analyses  # noqa: E402
 from ganrepro.data import ImageArrays, save_arrays, stratified_indices  # noqa: E402
 from ganrepro.generate import load_generator  # noqa: E402
 from ganrepro.io import save_torch, sha256_file, write_npz  # noqa: E402
@@ -69,7 +70,7 @@ def _kid_args(features, reference_features, score, subset_size=30):
         run="r",
         epoch=2,
         reference=REF,
-        subset_size=subset_size,
+        kid_subset_size=subset_size,
     )
 
 
@@ -127,7 +128,7 @@ def test_kid_script_writes_the_kid_of_the_cached_features_with_its_protocol(tmp_
     rng = np.random.default_rng(0)
     gen = _features(tmp_path / "gen.npz", rng.normal(0.5, 1, size=(40, DIM)))
     ref = _features(tmp_path / "ref.npz", rng.normal(0, 1, size=(60, DIM)))
-    kid_script.main(**_kid_args(gen, ref, tmp_path / "kid.json"), subsets=20, seed=1)
+    kid.compute(**_kid_args(gen, ref, tmp_path / "kid.json"), kid_subsets=20, seed=1)
     out = json.loads((tmp_path / "kid.json").read_text())
     assert [c["stage"] for c in out["code"]] == ["kid"]
     assert "ganrepro.metrics.kid" in out["code"][0]["modules"]
@@ -142,13 +143,13 @@ def test_kid_script_writes_the_kid_of_the_cached_features_with_its_protocol(tmp_
     assert p["reference"]["split"] == "test" and (p["subsets"], p["subset_size"]) == (20, 30)
 
     diverged = _features(tmp_path / "div.npz", np.zeros((0, DIM)), status="diverged")
-    kid_script.main(**_kid_args(diverged, ref, tmp_path / "kid2.json"), subsets=20)
+    kid.compute(**_kid_args(diverged, ref, tmp_path / "kid2.json"), kid_subsets=20)
     out = json.loads((tmp_path / "kid2.json").read_text())
     assert out["status"] == "diverged" and out["kid"] is None
 
     other = _features(tmp_path / "other.npz", rng.normal(size=(40, DIM)), sha="cd" * 32)
     with pytest.raises(ValueError, match="different Inception weights"):
-        kid_script.main(**_kid_args(other, ref, tmp_path / "kid3.json"), subsets=20)
+        kid.compute(**_kid_args(other, ref, tmp_path / "kid3.json"), kid_subsets=20)
 
 
 # ------------------------------------------------------------------------------ Inception Score
@@ -401,7 +402,7 @@ def test_analysis_table_puts_every_number_beside_its_protocol(tiny, tmp_path):
     rng = np.random.default_rng(0)
     gen = _features(tmp_path / "gen.npz", rng.normal(size=(30, DIM)))
     ref = _features(tmp_path / "ref.npz", rng.normal(size=(30, DIM)))
-    kid_script.main(**_kid_args(gen, ref, tmp_path / "kid.json", subset_size=20), subsets=10)
+    kid.compute(**_kid_args(gen, ref, tmp_path / "kid.json", subset_size=20), kid_subsets=10)
     prdc_script.main(
         features=gen,
         reference_features=ref,
@@ -415,11 +416,16 @@ def test_analysis_table_puts_every_number_beside_its_protocol(tiny, tmp_path):
     torch.save({"fc.weight": torch.zeros(1008, DIM)}, zero)
     _features(tmp_path / "gen_is.npz", rng.normal(size=(30, DIM)), sha=sha256_file(zero))
     is_script.main(
-        features=tmp_path / "gen_is.npz", weights=zero, score=tmp_path / "is.json", run="r", epoch=2
+        features=tmp_path / "gen_is.npz",
+        weights=zero,
+        score=tmp_path / "inception_score.json",
+        run="r",
+        epoch=2,
     )
     root = tiny["root"]
     diversity_script.main(
-        **_diversity_args(root / "samples.npz", root / "test.npz", tmp_path / "d.json"), pairs=20
+        **_diversity_args(root / "samples.npz", root / "test.npz", tmp_path / "diversity.json"),
+        pairs=20,
     )
     mem = {
         "status": "ok",
@@ -431,30 +437,21 @@ def test_analysis_table_puts_every_number_beside_its_protocol(tiny, tmp_path):
             "reference": {"dataset": "toy", "split": "train", "n_images": 24},
         },
     }
-    (tmp_path / "m.json").write_text(json.dumps(mem))
+    (tmp_path / "memorisation.json").write_text(json.dumps(mem))
     inv = {
         "status": "ok",
         "images": [{"psnr_db": 10.0}, {"psnr_db": 14.0}],
         "protocol": {"indices": [0, 1], "starts": 2, "steps": 5},
     }
-    (tmp_path / "inv.json").write_text(json.dumps(inv))
-    inputs = {
-        k: [tmp_path / name]
-        for k, name in [
-            ("kid", "kid.json"),
-            ("prdc", "prdc.json"),
-            ("inception_score", "is.json"),
-            ("diversity", "d.json"),
-            ("memorisation", "m.json"),
-            ("inversion", "inv.json"),
-        ]
-    }
+    (tmp_path / "inversion.json").write_text(json.dumps(inv))
     table_script.main(
-        **inputs, runs=[{"run": "r", "experiment": "e", "epoch": 2}], table=tmp_path / "t.csv"
+        scores=[tmp_path / f"{name}.json" for name in table_analyses()],
+        runs=[{"run": "r", "experiment": "e", "epoch": 2}],
+        table=tmp_path / "t.csv",
     )
     t = pd.read_csv(tmp_path / "t.csv").set_index("metric")
-    kid = json.loads((tmp_path / "kid.json").read_text())
-    assert t.loc["KID", "value"] == pytest.approx(kid["kid"])
+    kid_out = json.loads((tmp_path / "kid.json").read_text())
+    assert t.loc["KID", "value"] == pytest.approx(kid_out["kid"])
     assert t.loc["KID", "reference"] == "toy:test[30]" and t.loc["KID", "n_generated"] == 30
     assert t.loc["KID", "weights_sha256"] == SHA[:12]
     prdc = json.loads((tmp_path / "prdc.json").read_text())
@@ -467,7 +464,7 @@ def test_analysis_table_puts_every_number_beside_its_protocol(tiny, tmp_path):
     assert "Naeem et al. 2020" in t.loc["Coverage", "protocol"]
     row = t.loc["Inception Score"]
     assert row.status == "unavailable" and np.isnan(row.value) and "all-zero" in row.protocol
-    div = json.loads((tmp_path / "d.json").read_text())
+    div = json.loads((tmp_path / "diversity.json").read_text())
     assert t.loc["MS-SSIM (generated pairs)", "value"] == pytest.approx(div["generated"]["ms_ssim"])
     assert t.loc["MS-SSIM (real pairs)", "reference"] == "toy:test[20]"
     assert "window 7 px, 3 scales" in t.loc["MS-SSIM (real pairs)", "protocol"]

@@ -24,16 +24,18 @@ GIVEN_BY_RUN_RULE = {"threads", "log", *EXECUTION_OPTIONS}
 # Still with the old path preamble, until the analysis registry's rewrite applies the pattern:
 # remove a name here when its script imports run_rule from ganrepro.rule (strict: an XPASS fails).
 NOT_YET = {
-    "analysis_table",
     "diversity",
     "evolution",
     "inception_score",
     "interpolation",
     "inversion",
-    "kid",
     "memorisation",
     "precision_recall",
 }
+# The analysis rules are made in a loop over the registry (rules/analysis.smk), which rules()
+# does not read; they all run scripts/analysis.py, and tests/test_analysis_registry.py checks
+# each entry against its module's compute instead.
+GENERATED = {"analysis"}
 
 
 def rules() -> dict[str, tuple[str, set[str]]]:
@@ -72,7 +74,7 @@ def load_script(module: str):
 
 def test_every_script_rule_was_found():
     scripts = {p.stem for p in (REPO / "scripts").glob("*.py") if not p.stem.startswith("_")}
-    assert {module for module, _ in RULES.values()} == scripts
+    assert {module for module, _ in RULES.values()} | GENERATED == scripts
     assert len(RULES) >= 18
 
 

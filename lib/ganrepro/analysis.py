@@ -1,28 +1,243 @@
-"""Shared plumbing of the analysis rules: reading cached features, the protocol record written
-beside every number, and the table that collects KID, precision/recall/density/coverage, IS,
-diversity and memorisation per run."""
+"""The analyses of a run beyond its FID, declared once: from this registry come the workflow's
+analysis rules (rules/analysis.smk makes one per entry), the `analysis:` part of the config
+schema and the analysis table (results/tables/analysis.csv).
+
+An entry (`Analysis`) declares what the workflow must know without running it: the cached files
+it reads (``inputs``, each of a kind in `INPUTS`: rules/analysis_common.smk knows their paths),
+the files it writes (``outputs``, report items with their captions), the keys under `analysis:`
+it reads (``options``, each with type, default and help) and what it is told of the run
+(``context``, from `CONTEXT`). Its module, ganrepro.analyses.<name>, does the work: ``compute``
+takes all of those by name and writes the outputs, and ``rows`` turns its ``score`` JSON, if it
+has one, into rows of the analysis table.
+
+Adding an analysis is its module, one `Analysis` in `ANALYSES` below and a caption under
+report/ for each report item (docs/contributing.md). Torch-free: the Snakefile reads the
+registry at every start; a module is imported only by its own jobs and by the table's.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
-from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ganrepro.io import load_npz
+from ganrepro.analyses import row
 
-KINDS = ("kid", "prdc", "inception_score", "diversity", "memorisation", "inversion")
-# the prdc record's keys, their rows' names and whose definitions they are
-PRDC_ROWS = {
-    "precision": ("Precision", "Kynkäänniemi et al. 2019"),
-    "recall": ("Recall", "Kynkäänniemi et al. 2019"),
-    "density": ("Density", "Naeem et al. 2020"),
-    "coverage": ("Coverage", "Naeem et al. 2020"),
+# The kinds of cached file an analysis may read: what the workflow already makes (or makes once
+# per dataset and size). The paths are rules/analysis_common.smk's.
+INPUTS = {
+    "features": "pool3 features of the checkpoint's samples (rule sample_features)",
+    "samples": "the checkpoint's samples (rule sample)",
+    "checkpoint": "the checkpoint",
+    "checkpoints": "every checkpoint of the run, in epoch order",
+    "reference_features": "pool3 features of the FID reference split (fid.reference_images)",
+    "test_features": "pool3 features of the test split (fid.reference_images)",
+    "train_features": "pool3 features of the training split (analysis.train_reference_images)",
+    "reference_data": "the prepared FID reference split (images and labels)",
+    "train_data": "the prepared training split",
+    "test_data": "the prepared test split",
+    "weights": "the Inception weights file",
 }
+# What an analysis may be told of the run it analyses (params of its rule).
+CONTEXT = {
+    "run": "the run folder's name",
+    "epoch": "the analysed checkpoint's epoch",
+    "epochs": "the run's checkpoint epochs, in order",
+    "run_seed": "the run's seed (its training grids' fixed noise)",
+    "dataset": "the run's dataset",
+    "reference": "the FID reference split, {dataset, split}",
+}
+
+
+@dataclass(frozen=True, eq=False)  # compared by identity: one declaration per key
+class Key:
+    """A key under `analysis:`: its default, one line of help, and the JSON schema of a value
+    (type, range, items)."""
+
+    default: Any
+    help: str
+    schema: dict[str, Any]
+
+    def json_schema(self) -> dict[str, Any]:
+        return {**self.schema, "default": self.default, "description": self.help}
+
+
+def key(type: str | tuple[str, ...], default: Any, help: str, **schema: Any) -> Key:
+    """A `Key` of a JSON type (a tuple for several: ``("integer", "null")``) and constraints
+    in JSON schema's words: ``key("integer", 100, "...", minimum=1)``."""
+    return Key(default, help, {"type": list(type) if isinstance(type, tuple) else type, **schema})
+
+
+@dataclass(frozen=True)
+class Output:
+    """A file an analysis writes into the analysis folder of the checkpoint (or of the run);
+    with a ``caption`` (a file under report/) it is a report item, labelled ``label``."""
+
+    file: str
+    caption: str | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One analysis: see the module's docstring. Its ``compute`` takes, by name, each input,
+    output, option and context entry declared here (plus ``log``, ``threads``, ``device`` and
+    ``tensorboard`` if it wants them: ganrepro.rule)."""
+
+    name: str  # the rule, the module ganrepro.analyses.<name>, its code record's stage
+    help: str
+    inputs: dict[str, str]  # keyword -> kind (INPUTS)
+    outputs: dict[str, Output]  # keyword -> file; a `score` JSON gives rows of the table
+    options: dict[str, Key] = field(default_factory=dict)  # config key (also its keyword)
+    context: tuple[str, ...] = ("run", "epoch")  # CONTEXT
+    of: str = "checkpoint"  # "checkpoint": the run's final one; "run": once per run
+    threads: bool = False  # runs torch on `threads` threads (else one thread)
+    runtime: int = 30  # minutes per attempt (the SLURM time limit grows with each retry)
+
+    def __post_init__(self) -> None:
+        where = f"analysis {self.name!r}"
+        if not self.name.isidentifier():
+            raise ValueError(f"{where}: a name is a rule and a module name (a Python name)")
+        if self.of not in ("checkpoint", "run"):
+            raise ValueError(f"{where}: of={self.of!r}; 'checkpoint' or 'run'")
+        for what, given, known in (
+            ("input kind", self.inputs.values(), INPUTS),
+            ("context", self.context, CONTEXT),
+        ):
+            unknown = sorted(set(given) - set(known))
+            if unknown:
+                raise ValueError(f"{where}: unknown {what} {unknown}; known: {', '.join(known)}")
+        names = [*self.inputs, *self.outputs, *self.options, *self.context]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(
+                f"{where}: {twice} name more than one input, output, option or context"
+            )
+
+    @property
+    def table(self) -> bool:
+        """Whether it gives rows of the analysis table (from its `score` JSON)."""
+        return "score" in self.outputs
+
+    def module(self) -> ModuleType:
+        return importlib.import_module(f"ganrepro.analyses.{self.name}")
+
+
+# Keys of the `analysis:` section shared by several analyses (each declared once).
+RUNS = key(
+    "array",
+    [],
+    "experiment names",
+    uniqueItems=True,
+    items={"type": "string", "pattern": "^[A-Za-z0-9_]+$"},
+)
+SEED = key("integer", 0, "subsets, pairs, latents, starts", minimum=0)
+DESCRIPTION = (
+    "evaluation beyond FID (rules/analysis.smk) of the final checkpoint of the first run (first "
+    "variant and grid point, first seed) of each experiment in `runs`; without this key, none"
+)
+
+ANALYSES: dict[str, Analysis] = {
+    a.name: a
+    for a in [
+        Analysis(
+            "kid",
+            "Kernel Inception Distance: unbiased MMD² of the FID features over random subsets",
+            inputs={"features": "features", "reference_features": "reference_features"},
+            outputs={"score": Output("kid.json", "kid.rst", "KID (JSON)")},
+            options={
+                "kid_subsets": key("integer", 100, "KID: random subsets", minimum=1),
+                "kid_subset_size": key(
+                    "integer",
+                    1000,
+                    "KID: images per subset, at most fid.generated_images and the reference images",
+                    minimum=2,
+                ),
+                "seed": SEED,
+            },
+            context=("run", "epoch", "reference"),
+        ),
+    ]
+}
+
+# -- until every analysis is in the registry: the keys and rows of those not yet moved ----------
+_NOT_YET_KEYS = {
+    "is_splits": key("integer", 10, "", minimum=1),
+    "diversity_pairs": key("integer", 1000, "pairs per set", minimum=1),
+    "memorisation_grid": key("integer", 8, "samples shown", minimum=1),
+    "memorisation_neighbours": key("integer", 4, "per sample", minimum=1),
+    "train_reference_images": key(
+        ("integer", "null"),
+        None,
+        "training images (stratified first N) whose Inception features the memorisation check "
+        "searches; null - all",
+        minimum=2,
+    ),
+    "prdc_k": key(
+        "integer",
+        3,
+        "nearest neighbours for precision/recall (Kynkäänniemi et al. 2019) and density/ "
+        "coverage (Naeem et al. 2020) on the FID features",
+        minimum=1,
+    ),
+    "prdc_max_samples": key(
+        ("integer", "null"),
+        None,
+        "at most this many features of each set (seeded subset); null - all",
+        minimum=2,
+    ),
+    "evolution_images": key("integer", 8, "", minimum=1, maximum=64),
+    "interpolation_pairs": key("integer", 4, "", minimum=1),
+    "interpolation_steps": key("integer", 8, "also the morph", minimum=2),
+    "inversion_indices": key(
+        "array",
+        [0, 1, 2, 3],
+        "test-split images to invert (indices into the prepared test split)",
+        minItems=1,
+        items={"type": "integer", "minimum": 0},
+    ),
+    "inversion_starts": key("integer", 8, "", minimum=1),
+    "inversion_steps": key("integer", 500, "", minimum=0),
+    "inversion_lr": key("number", 0.05, "", exclusiveMinimum=0),
+}
+NOT_YET_TABLE = ("prdc", "inception_score", "diversity", "memorisation", "inversion")
+
+
+def declared_keys() -> dict[str, Key]:
+    """Every key of the `analysis:` section, each with its one declaration."""
+    keys = {"runs": RUNS, "seed": SEED}
+    for a in ANALYSES.values():
+        for name, decl in a.options.items():
+            if keys.setdefault(name, decl) is not decl:
+                raise ValueError(
+                    f"analysis {a.name!r} declares key analysis.{name} anew; an option read by "
+                    "several analyses is declared once and named in each (ganrepro.analysis)"
+                )
+    return {**keys, **_NOT_YET_KEYS}
+
+
+def analysis_schema() -> dict[str, Any]:
+    """The config schema's `analysis:` object (ganrepro.config_schema puts it in)."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "description": DESCRIPTION,
+        "properties": {name: decl.json_schema() for name, decl in declared_keys().items()},
+    }
+
+
+def table_analyses() -> list[str]:
+    """The analyses with rows in the table, in its order (the registry's)."""
+    return [a.name for a in ANALYSES.values() if a.table] + list(NOT_YET_TABLE)
+
+
 TABLE_COLUMNS = [
     "experiment",
     "run",
@@ -38,102 +253,57 @@ TABLE_COLUMNS = [
 ]
 
 
-def read_features(path: str | os.PathLike) -> dict[str, Any]:
-    """A features .npz of the sample_features / reference_features rules as a dict: features,
-    labels, status ('ok' or why there are none) and the weights' sha256 (None without
-    features)."""
-    f = load_npz(path, required=["features"])
-    return {
-        "features": f["features"],
-        "labels": f.get("labels"),
-        "status": str(f["status"]) if "status" in f else "ok",
-        "weights_sha256": str(f["weights_sha256"]) if "weights_sha256" in f else None,
-    }
-
-
-def same_weights(*features: dict[str, Any], names: Iterable[str]) -> str:
-    """The weights hash shared by feature sets; an error naming the files if they differ (their
-    distances would mean nothing)."""
-    shas = {name: f["weights_sha256"] for name, f in zip(names, features, strict=True)}
-    if len(set(shas.values())) != 1:
+def analysis_table(runs: list[dict[str, Any]], scores: list[str | os.PathLike]) -> pd.DataFrame:
+    """The table of the analysed runs: ``runs``, each {run, experiment, epoch}, and
+    ``scores``, for each run in turn the `score` JSON of each of `table_analyses()` in order (as
+    rules/analysis.smk lists them)."""
+    names = table_analyses()
+    if len(scores) != len(runs) * len(names):
         raise ValueError(
-            f"features computed with different Inception weights: {shas}; make the stale ones "
-            "again with the current weights: snakemake --cores N --forcerun <file> (plus your "
-            "usual options) for each file made with other weights"
+            f"{len(scores)} analysis results for {len(runs)} runs; expected {len(names)} per "
+            f"run ({', '.join(names)})"
         )
-    return next(iter(shas.values()))
-
-
-def reference_label(reference: dict[str, Any]) -> str:
-    """'cifar10:test[200]', the FID tables' notation."""
-    return f"{reference['dataset']}:{reference['split']}[{reference['n_images']}]"
-
-
-def protocol(
-    metric: str,
-    *,
-    n_generated: int | None,
-    reference: dict[str, Any] | None,
-    weights_sha256: str | None,
-    **details: Any,
-) -> dict[str, Any]:
-    """What is needed to compare one number with another, stored beside it."""
-    return {
-        "metric": metric,
-        "n_generated": n_generated,
-        "reference": reference,
-        "weights_sha256": weights_sha256,
-        **details,
-    }
-
-
-def _row(base: dict, metric: str, value, std, status: str, prot: dict, text: str) -> dict:
-    ref = prot.get("reference")
-    sha = prot.get("weights_sha256")
-    return {
-        **base,
-        "metric": metric,
-        "value": np.nan if value is None else value,
-        "std": np.nan if std is None else std,
-        "status": status,
-        "n_generated": prot.get("n_generated"),
-        "reference": reference_label(ref) if ref else "",
-        "weights_sha256": sha[:12] if sha else "",
-        "protocol": text,
-    }
-
-
-def analysis_rows(record: dict[str, dict]) -> list[dict]:
-    """Table rows of one run's analysis outputs (the JSON files, already parsed), keyed by
-    kid, prdc, inception_score, diversity, memorisation, inversion."""
-    kid, prdc, is_ = record["kid"], record["prdc"], record["inception_score"]
-    div = record["diversity"]
-    mem, inv = record["memorisation"], record["inversion"]
-    base = {"experiment": record["experiment"], "run": record["run"], "epoch": record["epoch"]}
     rows = []
-    p = kid["protocol"]
-    rows.append(
-        _row(
-            base,
-            "KID",
-            kid.get("kid"),
-            kid.get("kid_std"),
-            kid["status"],
-            p,
-            f"unbiased MMD² {p.get('kernel', '')}, mean ± std over {p.get('subsets')} "
-            f"subsets of {p.get('subset_size')}",
-        )
-    )
+    for i, meta in enumerate(runs):
+        base = {"experiment": meta["experiment"], "run": meta["run"], "epoch": meta["epoch"]}
+        for name, path in zip(names, scores[i * len(names) : (i + 1) * len(names)], strict=True):
+            expected = f"{name}.json"
+            if Path(path).name != expected:
+                raise ValueError(f"{path}: expected {name}'s result ({expected}) here")
+            result = json.loads(Path(path).read_text())
+            if name in ANALYSES:
+                rows += ANALYSES[name].module().rows(result, base)
+            else:
+                rows += _NOT_YET_ROWS[name](result, base)
+    df = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    return df.astype({"epoch": "Int64", "n_generated": "Int64"})  # counts stay integers
+
+
+# the prdc record's keys, their rows' names and whose definitions they are
+PRDC_ROWS = {
+    "precision": ("Precision", "Kynkäänniemi et al. 2019"),
+    "recall": ("Recall", "Kynkäänniemi et al. 2019"),
+    "density": ("Density", "Naeem et al. 2020"),
+    "coverage": ("Coverage", "Naeem et al. 2020"),
+}
+
+
+def _prdc_rows(prdc: dict, base: dict) -> list[dict]:
     p = prdc["protocol"]
     counts = (
         f"; {p['n_generated']} generated vs {p['n_real']} real features" if p.get("n_real") else ""
     )
-    for key, (metric, source) in PRDC_ROWS.items():
+    rows = []
+    for key_, (metric, source) in PRDC_ROWS.items():
         text = f"{source}, k={p.get('k')} nearest neighbours{counts}"
-        rows.append(_row(base, metric, prdc.get(key), None, prdc["status"], p, text))
+        rows.append(row(base, metric, prdc.get(key_), None, prdc["status"], p, text))
+    return rows
+
+
+def _inception_score_rows(is_: dict, base: dict) -> list[dict]:
     p = is_["protocol"]
-    rows.append(
-        _row(
+    return [
+        row(
             base,
             "Inception Score",
             is_.get("inception_score"),
@@ -142,8 +312,12 @@ def analysis_rows(record: dict[str, dict]) -> list[dict]:
             p,
             is_.get("reason") or f"{p.get('splits')} shuffled splits, {p.get('logits')}",
         )
-    )
+    ]
+
+
+def _diversity_rows(div: dict, base: dict) -> list[dict]:
     ms = div["protocol"]["ms_ssim"]
+    rows = []
     for who in ("generated", "real"):
         d = div.get(who) or {}
         p = {
@@ -151,7 +325,7 @@ def analysis_rows(record: dict[str, dict]) -> list[dict]:
             "reference": div["protocol"]["reference"] if who == "real" else None,
         }
         rows.append(
-            _row(
+            row(
                 base,
                 f"MS-SSIM ({who} pairs)",
                 d.get("ms_ssim"),
@@ -162,10 +336,14 @@ def analysis_rows(record: dict[str, dict]) -> list[dict]:
                 f"{len(ms['weights'])} scales {ms['weights']}",
             )
         )
+    return rows
+
+
+def _memorisation_rows(mem: dict, base: dict) -> list[dict]:
     p = mem["protocol"]
     summ = mem.get("summary") or {}
-    rows.append(
-        _row(
+    return [
+        row(
             base,
             "NN distance ratio (generated/test → train)",
             summ.get("ratio"),
@@ -176,11 +354,14 @@ def analysis_rows(record: dict[str, dict]) -> list[dict]:
             f"{summ.get('close_fraction', float('nan')):.3f} of samples closer than the "
             "closest 1% of test images",
         )
-    )
+    ]
+
+
+def _inversion_rows(inv: dict, base: dict) -> list[dict]:
     p = inv["protocol"]
     psnrs = [im["psnr_db"] for im in inv.get("images", [])]
-    rows.append(
-        _row(
+    return [
+        row(
             base,
             "Inversion PSNR (dB)",
             float(np.mean(psnrs)) if psnrs else None,
@@ -190,16 +371,13 @@ def analysis_rows(record: dict[str, dict]) -> list[dict]:
             f"mean over test images {p.get('indices')}; best of {p.get('starts')} starts "
             f"x {p.get('steps')} Adam steps",
         )
-    )
-    return rows
+    ]
 
 
-def analysis_table(records: Iterable[dict[str, dict]]) -> pd.DataFrame:
-    rows = [row for record in records for row in analysis_rows(record)]
-    df = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    return df.astype({"epoch": "Int64", "n_generated": "Int64"})  # counts stay integers
-
-
-def load_record(paths: dict[str, str | Path], **meta: Any) -> dict[str, Any]:
-    """One run's analysis JSON files, parsed, plus its experiment/run/epoch."""
-    return {**meta, **{key: json.loads(Path(p).read_text()) for key, p in paths.items()}}
+_NOT_YET_ROWS = {
+    "prdc": _prdc_rows,
+    "inception_score": _inception_score_rows,
+    "diversity": _diversity_rows,
+    "memorisation": _memorisation_rows,
+    "inversion": _inversion_rows,
+}

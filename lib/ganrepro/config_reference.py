@@ -2,9 +2,10 @@
 
 The config file's own keys come from schemas/config.schema.yaml (their types, defaults and
 descriptions); the training settings, the families' model options and the losses from their
-declarations (settings.py, families.py, losses.py). So the reference says what the workflow
-accepts and cannot drift from it; tests/test_config_reference.py checks the committed file is
-a fresh rendering. Written by `python -m ganrepro.settings --markdown docs/configuration.md`.
+declarations (settings.py, families.py, losses.py), and so do the analysis keys, through the
+schema's generated part (analysis.py). So the reference says what the workflow accepts and
+cannot drift from it; tests/test_config_reference.py checks the committed file is a fresh
+rendering. Written by `python -m ganrepro.settings --markdown docs/configuration.md`.
 
 Torch-free, like the declarations it reads.
 """
@@ -15,11 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ganrepro import families as families_module
 from ganrepro import losses as losses_module
 from ganrepro import settings as settings_module
+from ganrepro.config_schema import config_schema
 from ganrepro.declare import ALWAYS, Option
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
@@ -33,7 +33,7 @@ def markdown(schema_path: str | Path = SCHEMA) -> str:
     """The whole reference: the config file's keys, the training settings, the model families
     and the losses, read from the schema file and the current declarations (a setting, family
     or loss added at run time, as a test or a notebook may, is in it)."""
-    schema = yaml.safe_load(Path(schema_path).read_text())
+    schema = config_schema(schema_path)  # with its generated parts (the analysis keys)
     parts = [
         HEADER,
         "# Configuration reference",

@@ -1,9 +1,10 @@
 """The config schema: schemas/config.schema.yaml with its settings part derived from the
-declarations (ganrepro.settings), and validation that fills in the schema's defaults.
+declarations (ganrepro.settings) and its analysis part from the analyses' (ganrepro.analysis),
+and validation that fills in the schema's defaults.
 
-The schema file holds the workflow's own keys (datasets, fid, analysis, ...); its `$defs`
-`settings` and `setting_names` are generated here at every start, so a setting is declared in
-one place only. Torch-free.
+The schema file holds the workflow's own keys (datasets, fid, ...); its `$defs` `settings`,
+`setting_names` and `analysis` are generated here at every start, so a setting or an analysis's
+option is declared in one place only. Torch-free.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from ganrepro.analysis import analysis_schema
 from ganrepro.settings import declarations, settings_schema
 
 
@@ -20,6 +22,7 @@ def config_schema(path: str | Path) -> dict[str, Any]:
     schema = yaml.safe_load(Path(path).read_text())
     schema["$defs"]["settings"] = settings_schema()
     schema["$defs"]["setting_names"] = {"enum": list(declarations())}
+    schema["$defs"]["analysis"] = analysis_schema()
     return schema
 
 

@@ -1,19 +1,18 @@
-"""Rule kid: Kernel Inception Distance of one checkpoint's samples, from the cached features."""
+"""KID of one checkpoint's samples against the reference split, from the cached features
+(ganrepro.metrics.kid), with its protocol; a row of the analysis table."""
 
-import sys
-from pathlib import Path
+from __future__ import annotations
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
+from typing import Any
 
-from ganrepro.analysis import protocol, read_features, same_weights  # noqa: E402
-from ganrepro.events import run_dir_of, write_scores  # noqa: E402
-from ganrepro.io import open_log, write_json  # noqa: E402
-from ganrepro.metrics.kid import kernel_inception_distance  # noqa: E402
-from ganrepro.provenance import code_version  # noqa: E402
+from ganrepro.analyses import protocol, read_features, row, same_weights
+from ganrepro.events import run_dir_of, write_scores
+from ganrepro.io import open_log, write_json
+from ganrepro.metrics.kid import kernel_inception_distance
+from ganrepro.provenance import code_version
 
 
-def main(
+def compute(
     *,
     features,
     reference_features,
@@ -21,8 +20,8 @@ def main(
     run,
     epoch,
     reference,
-    subsets,
-    subset_size,
+    kid_subsets,
+    kid_subset_size,
     seed=0,
     tensorboard=True,
     log=None,
@@ -32,15 +31,15 @@ def main(
     with open_log(log) as logf:
         gen, ref = read_features(features), read_features(reference_features)
         result = {"run": run, "epoch": epoch, "status": gen["status"], "kid": None, "kid_std": None}
-        details = {"subsets": subsets, "subset_size": subset_size, "seed": seed}
+        details = {"subsets": kid_subsets, "subset_size": kid_subset_size, "seed": seed}
         sha = None
         if gen["status"] == "ok":
             sha = same_weights(gen, ref, names=[features, reference_features])
             kid = kernel_inception_distance(
                 gen["features"],
                 ref["features"],
-                subsets=subsets,
-                subset_size=subset_size,
+                subsets=kid_subsets,
+                subset_size=kid_subset_size,
                 seed=seed,
             )
             result.update(kid=kid["kid"], kid_std=kid["kid_std"])
@@ -68,7 +67,17 @@ def main(
         )
 
 
-if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
-    run_rule(main, snakemake)  # noqa: F821
+def rows(result: dict[str, Any], base: dict[str, Any]) -> list[dict[str, Any]]:
+    p = result["protocol"]
+    return [
+        row(
+            base,
+            "KID",
+            result.get("kid"),
+            result.get("kid_std"),
+            result["status"],
+            p,
+            f"unbiased MMD² {p.get('kernel', '')}, mean ± std over {p.get('subsets')} "
+            f"subsets of {p.get('subset_size')}",
+        )
+    ]

@@ -1,0 +1,12 @@
+"""Every analysis rule (rules/analysis.smk makes one per entry of ganrepro.analysis.ANALYSES,
+named after it): its module's ``compute``, ganrepro.analyses.<rule>, called with the rule's
+inputs, outputs and params by name. Only that module is imported, so the code version its
+outputs record is that analysis's own."""
+
+import importlib
+
+from ganrepro.rule import run_rule
+
+if "snakemake" in globals():
+    analysis = importlib.import_module(f"ganrepro.analyses.{snakemake.rule}")  # noqa: F821
+    run_rule(analysis.compute, snakemake)  # noqa: F821
