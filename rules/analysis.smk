@@ -33,34 +33,6 @@ for _analysis in analysis_registry.ANALYSES.values():
             "../scripts/analysis.py"
 
 
-rule prdc:
-    input:
-        features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
-        reference_features=lambda w: features_path(
-            dataset_of(w.run), REF_SPLIT, FID.get("reference_images")
-        ),
-    output:
-        score=f"{RUN_EPOCH}/prdc.json",
-    params:
-        run=lambda w: w.run,
-        epoch=lambda w: int(w.epoch),
-        reference=lambda w: reference_of(w.run),
-        k=ANALYSIS.get("prdc_k"),
-        max_samples=ANALYSIS.get("prdc_max_samples"),
-        seed=ANALYSIS.get("seed"),
-    threads: 1
-    resources:
-        runtime=lambda w, attempt: 30 * attempt,
-    benchmark:
-        f"{BENCH}/prdc/{{run}}/epoch{{epoch}}.tsv"
-    log:
-        f"{ANALYSIS_LOG}/prdc.log",
-    conda:
-        "../envs/ganrepro.yaml"
-    script:
-        "../scripts/precision_recall.py"
-
-
 rule inception_score:
     input:
         features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",

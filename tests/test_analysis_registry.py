@@ -26,6 +26,8 @@ def test_compute_takes_what_the_entry_declares_by_name(name):
     assert all(p.kind is p.KEYWORD_ONLY for p in params.values()), f"{name}: by name only"
     declared = {*a.inputs, *a.outputs, *a.options, *a.context}
     assert not declared - set(params), f"{name}.compute does not take {declared - set(params)}"
+    defaulted = {k for k in a.options if params[k].default is not params[k].empty}
+    assert not defaulted, f"{name}.compute: {defaulted} have their defaults in the entry only"
     required = {n for n, p in params.items() if p.default is p.empty}
     missing = required - declared - GIVEN_BY_RUN_RULE
     assert not missing, f"{name}.compute needs {missing}, which its entry does not declare"

@@ -34,9 +34,8 @@ import inception_score as is_script  # noqa: E402
 import interpolation as interpolation_script  # noqa: E402
 import inversion as inversion_script  # noqa: E402
 import memorisation as memorisation_script  # noqa: E402
-import precision_recall as prdc_script  # noqa: E402
 import sample as sample_script  # noqa: E402
-from ganrepro.analyses import kid  # noqa: E402
+from ganrepro.analyses import kid, prdc  # noqa: E402
 from ganrepro.analysis import table_analyses  # noqa: E402
 from ganrepro.data import ImageArrays, save_arrays, stratified_indices  # noqa: E402
 from ganrepro.generate import load_generator  # noqa: E402
@@ -61,7 +60,7 @@ def _data(n, seed, classes=4):
     return ImageArrays(images, np.arange(n) % classes, [f"c{i}" for i in range(classes)])
 
 
-def _kid_args(features, reference_features, score, subset_size=30):
+def _kid_args(features, reference_features, score, subset_size=30, seed=0):
     """The kid rule's entries, by name, for run "r" at epoch 2 against REF."""
     return dict(
         features=features,
@@ -71,6 +70,7 @@ def _kid_args(features, reference_features, score, subset_size=30):
         epoch=2,
         reference=REF,
         kid_subset_size=subset_size,
+        seed=seed,
     )
 
 
@@ -128,7 +128,7 @@ def test_kid_script_writes_the_kid_of_the_cached_features_with_its_protocol(tmp_
     rng = np.random.default_rng(0)
     gen = _features(tmp_path / "gen.npz", rng.normal(0.5, 1, size=(40, DIM)))
     ref = _features(tmp_path / "ref.npz", rng.normal(0, 1, size=(60, DIM)))
-    kid.compute(**_kid_args(gen, ref, tmp_path / "kid.json"), kid_subsets=20, seed=1)
+    kid.compute(**_kid_args(gen, ref, tmp_path / "kid.json", seed=1), kid_subsets=20)
     out = json.loads((tmp_path / "kid.json").read_text())
     assert [c["stage"] for c in out["code"]] == ["kid"]
     assert "ganrepro.metrics.kid" in out["code"][0]["modules"]
@@ -403,14 +403,16 @@ def test_analysis_table_puts_every_number_beside_its_protocol(tiny, tmp_path):
     gen = _features(tmp_path / "gen.npz", rng.normal(size=(30, DIM)))
     ref = _features(tmp_path / "ref.npz", rng.normal(size=(30, DIM)))
     kid.compute(**_kid_args(gen, ref, tmp_path / "kid.json", subset_size=20), kid_subsets=10)
-    prdc_script.main(
+    prdc.compute(
         features=gen,
         reference_features=ref,
         score=tmp_path / "prdc.json",
         run="r",
         epoch=2,
         reference=REF,
-        max_samples=25,
+        prdc_k=3,
+        prdc_max_samples=25,
+        seed=0,
     )
     zero = tmp_path / "zero.pth"
     torch.save({"fc.weight": torch.zeros(1008, DIM)}, zero)
@@ -454,9 +456,9 @@ def test_analysis_table_puts_every_number_beside_its_protocol(tiny, tmp_path):
     assert t.loc["KID", "value"] == pytest.approx(kid_out["kid"])
     assert t.loc["KID", "reference"] == "toy:test[30]" and t.loc["KID", "n_generated"] == 30
     assert t.loc["KID", "weights_sha256"] == SHA[:12]
-    prdc = json.loads((tmp_path / "prdc.json").read_text())
+    prdc_out = json.loads((tmp_path / "prdc.json").read_text())
     for metric in ("Precision", "Recall", "Density", "Coverage"):
-        assert t.loc[metric, "value"] == pytest.approx(prdc[metric.lower()])
+        assert t.loc[metric, "value"] == pytest.approx(prdc_out[metric.lower()])
         assert t.loc[metric, "reference"] == "toy:test[30]" and t.loc[metric, "n_generated"] == 25
         assert (
             "k=3 nearest neighbours; 25 generated vs 25 real features" in t.loc[metric, "protocol"]

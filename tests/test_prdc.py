@@ -1,7 +1,7 @@
 """Precision, recall, density and coverage: the same numbers as Naeem et al.'s ``prdc`` package
 (whose definitions they take) on random and on real Inception features, whatever the block size
 of the distances; the properties the definitions imply; errors for people; and the prdc rule's
-script (scripts/precision_recall.py).
+analysis (ganrepro.analyses.prdc).
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ except ImportError:
 needs_prdc = pytest.mark.skipif(
     compute_prdc is None, reason="the prdc package is not installed (pip install prdc==0.2)"
 )
-sys.path.insert(0, str(REPO / "scripts"))
-import precision_recall as rule_script  # noqa: E402
+from ganrepro.analyses import prdc as analysis  # noqa: E402
+from ganrepro.analysis import ANALYSES  # noqa: E402
 
 
 def _reference(real, generated, k):
@@ -212,7 +212,7 @@ def test_non_finite_features_are_named_with_their_row():
         prdc(np.zeros((10, 4)), generated)
 
 
-# ------------------------------------------------------------------------------- the rule script
+# ---------------------------------------------------------------------------- the analysis
 
 SHA = "ab" * 32
 REF = {"dataset": "toy", "split": "test"}
@@ -226,7 +226,9 @@ def _features(path, feats, status="ok", sha=SHA):
     return path
 
 
-def _args(features, reference_features, score, **extra):
+def _args(features, reference_features, score, **options):
+    """The prdc rule's entries, by name: its options at their declared defaults but ``options``."""
+    defaults = {key: decl.default for key, decl in ANALYSES["prdc"].options.items()}
     return dict(
         features=features,
         reference_features=reference_features,
@@ -234,17 +236,18 @@ def _args(features, reference_features, score, **extra):
         run="r",
         epoch=2,
         reference=REF,
-        **extra,
+        **{**defaults, **options},
     )
 
 
-def test_rule_script_writes_the_four_numbers_with_their_protocol(tmp_path):
+def test_the_analysis_writes_the_four_numbers_with_their_protocol(tmp_path):
     rng = np.random.default_rng(6)
     gen_feats, ref_feats = rng.normal(0.3, 1, size=(40, 16)), rng.normal(size=(60, 16))
     gen = _features(tmp_path / "gen.npz", gen_feats)
     ref = _features(tmp_path / "ref.npz", ref_feats)
     log = tmp_path / "prdc.log"
-    rule_script.main(**_args(gen, ref, tmp_path / "p.json"), k=4, max_samples=50, seed=1, log=log)
+    args = _args(gen, ref, tmp_path / "p.json", prdc_k=4, prdc_max_samples=50, seed=1)
+    analysis.compute(**args, log=log)
     out = json.loads((tmp_path / "p.json").read_text())
     expected = prdc(ref_feats, gen_feats, k=4, max_samples=50, seed=1)
     assert out["status"] == "ok" and {m: out[m] for m in METRICS} == {
@@ -259,11 +262,11 @@ def test_rule_script_writes_the_four_numbers_with_their_protocol(tmp_path):
     assert f"precision {out['precision']}" in log.read_text()
 
     diverged = _features(tmp_path / "div.npz", np.zeros((0, 16)), status="diverged")
-    rule_script.main(**_args(diverged, ref, tmp_path / "d.json"))
+    analysis.compute(**_args(diverged, ref, tmp_path / "d.json"))
     out = json.loads((tmp_path / "d.json").read_text())
     assert out["status"] == "diverged" and all(out[m] is None for m in METRICS)
     assert out["protocol"]["n_generated"] == 0 and out["protocol"]["weights_sha256"] is None
 
     other = _features(tmp_path / "other.npz", gen_feats, sha="cd" * 32)
     with pytest.raises(ValueError, match="different Inception weights"):
-        rule_script.main(**_args(other, ref, tmp_path / "o.json"))
+        analysis.compute(**_args(other, ref, tmp_path / "o.json"))

@@ -30,7 +30,6 @@ NOT_YET = {
     "interpolation",
     "inversion",
     "memorisation",
-    "precision_recall",
 }
 # The analysis rules are made in a loop over the registry (rules/analysis.smk), which rules()
 # does not read; they all run scripts/analysis.py, and tests/test_analysis_registry.py checks

@@ -164,6 +164,35 @@ ANALYSES: dict[str, Analysis] = {
             },
             context=("run", "epoch", "reference"),
         ),
+        Analysis(
+            "prdc",
+            "precision, recall (Kynkäänniemi et al. 2019), density and coverage (Naeem et al. "
+            "2020) of the FID features: k-nearest-neighbour manifolds",
+            inputs={"features": "features", "reference_features": "reference_features"},
+            outputs={
+                "score": Output(
+                    "prdc.json", "prdc.rst", "precision, recall, density, coverage (JSON)"
+                )
+            },
+            options={
+                "prdc_k": key(
+                    "integer",
+                    3,
+                    "nearest neighbours for precision/recall (Kynkäänniemi et al. 2019) and "
+                    "density/coverage (Naeem et al. 2020) on the FID features",
+                    minimum=1,
+                ),
+                "prdc_max_samples": key(
+                    ("integer", "null"),
+                    None,
+                    "precision/recall: at most this many features of each set (seeded subset); "
+                    "null - all",
+                    minimum=2,
+                ),
+                "seed": SEED,
+            },
+            context=("run", "epoch", "reference"),
+        ),
     ]
 }
 
@@ -180,19 +209,6 @@ _NOT_YET_KEYS = {
         "searches; null - all",
         minimum=2,
     ),
-    "prdc_k": key(
-        "integer",
-        3,
-        "nearest neighbours for precision/recall (Kynkäänniemi et al. 2019) and density/ "
-        "coverage (Naeem et al. 2020) on the FID features",
-        minimum=1,
-    ),
-    "prdc_max_samples": key(
-        ("integer", "null"),
-        None,
-        "at most this many features of each set (seeded subset); null - all",
-        minimum=2,
-    ),
     "evolution_images": key("integer", 8, "", minimum=1, maximum=64),
     "interpolation_pairs": key("integer", 4, "", minimum=1),
     "interpolation_steps": key("integer", 8, "also the morph", minimum=2),
@@ -207,7 +223,7 @@ _NOT_YET_KEYS = {
     "inversion_steps": key("integer", 500, "", minimum=0),
     "inversion_lr": key("number", 0.05, "", exclusiveMinimum=0),
 }
-NOT_YET_TABLE = ("prdc", "inception_score", "diversity", "memorisation", "inversion")
+NOT_YET_TABLE = ("inception_score", "diversity", "memorisation", "inversion")
 
 
 def declared_keys() -> dict[str, Key]:
@@ -277,27 +293,6 @@ def analysis_table(runs: list[dict[str, Any]], scores: list[str | os.PathLike]) 
                 rows += _NOT_YET_ROWS[name](result, base)
     df = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     return df.astype({"epoch": "Int64", "n_generated": "Int64"})  # counts stay integers
-
-
-# the prdc record's keys, their rows' names and whose definitions they are
-PRDC_ROWS = {
-    "precision": ("Precision", "Kynkäänniemi et al. 2019"),
-    "recall": ("Recall", "Kynkäänniemi et al. 2019"),
-    "density": ("Density", "Naeem et al. 2020"),
-    "coverage": ("Coverage", "Naeem et al. 2020"),
-}
-
-
-def _prdc_rows(prdc: dict, base: dict) -> list[dict]:
-    p = prdc["protocol"]
-    counts = (
-        f"; {p['n_generated']} generated vs {p['n_real']} real features" if p.get("n_real") else ""
-    )
-    rows = []
-    for key_, (metric, source) in PRDC_ROWS.items():
-        text = f"{source}, k={p.get('k')} nearest neighbours{counts}"
-        rows.append(row(base, metric, prdc.get(key_), None, prdc["status"], p, text))
-    return rows
 
 
 def _inception_score_rows(is_: dict, base: dict) -> list[dict]:
@@ -375,7 +370,6 @@ def _inversion_rows(inv: dict, base: dict) -> list[dict]:
 
 
 _NOT_YET_ROWS = {
-    "prdc": _prdc_rows,
     "inception_score": _inception_score_rows,
     "diversity": _diversity_rows,
     "memorisation": _memorisation_rows,

@@ -22,7 +22,7 @@ def compute(
     reference,
     kid_subsets,
     kid_subset_size,
-    seed=0,
+    seed,
     tensorboard=True,
     log=None,
 ):
