@@ -8,6 +8,7 @@ import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
 import pytest
+from ganrepro import plots
 from ganrepro.plots import (
     ablation_bars,
     ablation_heatmap,
@@ -386,3 +387,40 @@ def test_bars_one_grid_key_sorted_and_unknown_reference_warns(tmp_path):
     heights = [r.get_height() for c in ax.containers if hasattr(c, "patches") for r in c.patches]
     assert heights == pytest.approx([51.0, 61.0])
     assert re.search(r"final FID \(lower is better\)", ax.get_ylabel())
+
+
+# ---- the package's layout -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "module, draw",
+    [
+        ("fid_all_runs", lambda p: plots.fid_vs_epoch(make_rows(), p)),
+        ("fid_by_setting", lambda p: plots.fid_vs_epoch_by_setting(make_rows(), p, title="t")),
+        (
+            "heatmap",
+            lambda p: plots.ablation_heatmap(
+                run_summary(make_rows()), p, x="lr", y="batch_size", title="t"
+            ),
+        ),
+        ("bars", lambda p: plots.ablation_bars(run_summary(make_rows()), p, by="lr", title="t")),
+        ("samples", lambda p: plots.sample_sheet([], p, title="t")),
+        (
+            "losses",
+            lambda p: plots.loss_curves(
+                {"r": pd.DataFrame({"step": [0, 1], "d_loss": [1.0, 0.9], "g_loss": [2.0, 1.8]})},
+                p,
+                "t",
+            ),
+        ),
+    ],
+)
+def test_figures_are_patched_where_they_live(tmp_path, monkeypatch, module, draw):
+    """Callers use the package's names; a monkeypatch string names the figure's own module (no
+    module is shadowed by a function of its name), and patching it changes what is called."""
+    saved = []
+    monkeypatch.setattr(
+        f"ganrepro.plots.{module}.save_figure", lambda fig, path: saved.append(path)
+    )
+    draw(tmp_path / "f.png")
+    assert saved == [tmp_path / "f.png"] and not (tmp_path / "f.png").exists()
