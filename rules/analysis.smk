@@ -33,30 +33,6 @@ for _analysis in analysis_registry.ANALYSES.values():
             "../scripts/analysis.py"
 
 
-rule inception_score:
-    input:
-        features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
-        weights=weights_path(),
-    output:
-        score=f"{RUN_EPOCH}/inception_score.json",
-    params:
-        run=lambda w: w.run,
-        epoch=lambda w: int(w.epoch),
-        splits=ANALYSIS.get("is_splits"),
-        seed=ANALYSIS.get("seed"),
-    threads: 1
-    resources:
-        runtime=lambda w, attempt: 15 * attempt,
-    benchmark:
-        f"{BENCH}/inception_score/{{run}}/epoch{{epoch}}.tsv"
-    log:
-        f"{ANALYSIS_LOG}/inception_score.log",
-    conda:
-        "../envs/ganrepro.yaml"
-    script:
-        "../scripts/inception_score.py"
-
-
 rule diversity:
     input:
         samples=f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",

@@ -30,11 +30,11 @@ except ImportError:
 import analysis_table as table_script  # noqa: E402
 import diversity as diversity_script  # noqa: E402
 import evolution as evolution_script  # noqa: E402
-import inception_score as is_script  # noqa: E402
 import interpolation as interpolation_script  # noqa: E402
 import inversion as inversion_script  # noqa: E402
 import memorisation as memorisation_script  # noqa: E402
 import sample as sample_script  # noqa: E402
+from ganrepro.analyses import inception_score as is_analysis  # noqa: E402
 from ganrepro.analyses import kid, prdc  # noqa: E402
 from ganrepro.analysis import table_analyses  # noqa: E402
 from ganrepro.data import ImageArrays, save_arrays, stratified_indices  # noqa: E402
@@ -163,8 +163,15 @@ def test_inception_score_script_refuses_the_offline_weights(tmp_path):
         sha=sha256_file(WEIGHTS),
     )
     log = tmp_path / "is.log"
-    is_script.main(
-        features=feats, weights=WEIGHTS, score=tmp_path / "is.json", run="r", epoch=2, log=log
+    is_analysis.compute(
+        features=feats,
+        weights=WEIGHTS,
+        score=tmp_path / "is.json",
+        run="r",
+        epoch=2,
+        is_splits=10,
+        seed=0,
+        log=log,
     )
     out = json.loads((tmp_path / "is.json").read_text())
     assert out["inception_score"] is None and out["inception_score_std"] is None
@@ -179,13 +186,13 @@ def test_inception_score_script_scores_with_a_real_classifier(tmp_path):
     torch.save({"fc.weight": fc, "fc.bias": torch.zeros(1008)}, weights)
     feats = np.random.default_rng(1).normal(size=(50, DIM))
     path = _features(tmp_path / "gen.npz", feats, sha=sha256_file(weights))
-    is_script.main(
+    is_analysis.compute(
         features=path,
         weights=weights,
         score=tmp_path / "is.json",
         run="r",
         epoch=2,
-        splits=5,
+        is_splits=5,
         seed=4,
     )
     out = json.loads((tmp_path / "is.json").read_text())
@@ -417,12 +424,14 @@ def test_analysis_table_puts_every_number_beside_its_protocol(tiny, tmp_path):
     zero = tmp_path / "zero.pth"
     torch.save({"fc.weight": torch.zeros(1008, DIM)}, zero)
     _features(tmp_path / "gen_is.npz", rng.normal(size=(30, DIM)), sha=sha256_file(zero))
-    is_script.main(
+    is_analysis.compute(
         features=tmp_path / "gen_is.npz",
         weights=zero,
         score=tmp_path / "inception_score.json",
         run="r",
         epoch=2,
+        is_splits=10,
+        seed=0,
     )
     root = tiny["root"]
     diversity_script.main(

@@ -26,7 +26,6 @@ GIVEN_BY_RUN_RULE = {"threads", "log", *EXECUTION_OPTIONS}
 NOT_YET = {
     "diversity",
     "evolution",
-    "inception_score",
     "interpolation",
     "inversion",
     "memorisation",

@@ -1,23 +1,22 @@
-"""Rule inception_score: IS of one checkpoint's samples from the cached pool3 features and the
-weights' classifier; recorded as unavailable (no number) when the weights have no usable fc."""
+"""Inception Score of one checkpoint's samples from the cached pool3 features and the weights'
+classifier (ganrepro.metrics.inception_score); recorded as unavailable (no number) when the
+weights have no usable classifier. A row of the analysis table."""
 
-import sys
-from pathlib import Path
+from __future__ import annotations
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
+from typing import Any
 
-from ganrepro.analyses import protocol, read_features  # noqa: E402
-from ganrepro.io import open_log, remake, sha256_file, write_json  # noqa: E402
-from ganrepro.metrics.inception_score import (  # noqa: E402
+from ganrepro.analyses import protocol, read_features, row
+from ganrepro.io import open_log, remake, sha256_file, write_json
+from ganrepro.metrics.inception_score import (
     inception_score,
     load_classifier,
     logits_from_pool3,
 )
-from ganrepro.provenance import code_version  # noqa: E402
+from ganrepro.provenance import code_version
 
 
-def main(*, features, weights, score, run, epoch, splits=10, seed=0, log=None):
+def compute(*, features, weights, score, run, epoch, is_splits, seed, log=None):
     with open_log(log) as logf:
         fc, reason = load_classifier(weights)  # a state-dict check: no network is built
         gen = read_features(features)
@@ -40,7 +39,8 @@ def main(*, features, weights, score, run, epoch, splits=10, seed=0, log=None):
         elif gen["status"] != "ok":
             result.update(status=gen["status"], reason=f"no samples: run {gen['status']}")
         else:
-            s = inception_score(logits_from_pool3(gen["features"], fc), splits=splits, seed=seed)
+            logits = logits_from_pool3(gen["features"], fc)
+            s = inception_score(logits, splits=is_splits, seed=seed)
             result.update(
                 status="ok",
                 inception_score=s["inception_score"],
@@ -51,7 +51,7 @@ def main(*, features, weights, score, run, epoch, splits=10, seed=0, log=None):
             n_generated=len(gen["features"]),
             reference=None,
             weights_sha256=sha,
-            splits=splits,
+            splits=is_splits,
             seed=seed,
             logits="pool3 · fc.weightᵀ (no bias, as Salimans et al.)",
         )
@@ -62,7 +62,16 @@ def main(*, features, weights, score, run, epoch, splits=10, seed=0, log=None):
         )
 
 
-if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
-    run_rule(main, snakemake)  # noqa: F821
+def rows(result: dict[str, Any], base: dict[str, Any]) -> list[dict[str, Any]]:
+    p = result["protocol"]
+    return [
+        row(
+            base,
+            "Inception Score",
+            result.get("inception_score"),
+            result.get("inception_score_std"),
+            result["status"],
+            p,
+            result.get("reason") or f"{p.get('splits')} shuffled splits, {p.get('logits')}",
+        )
+    ]
