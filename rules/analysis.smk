@@ -33,31 +33,6 @@ for _analysis in analysis_registry.ANALYSES.values():
             "../scripts/analysis.py"
 
 
-rule diversity:
-    input:
-        samples=f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",
-        real=lambda w: data_path(dataset_of(w.run), REF_SPLIT),
-    output:
-        score=f"{RUN_EPOCH}/diversity.json",
-    params:
-        run=lambda w: w.run,
-        epoch=lambda w: int(w.epoch),
-        reference=lambda w: reference_of(w.run),
-        pairs=ANALYSIS.get("diversity_pairs"),
-        seed=ANALYSIS.get("seed"),
-    threads: 1
-    resources:
-        runtime=lambda w, attempt: 30 * attempt,
-    benchmark:
-        f"{BENCH}/diversity/{{run}}/epoch{{epoch}}.tsv"
-    log:
-        f"{ANALYSIS_LOG}/diversity.log",
-    conda:
-        "../envs/ganrepro.yaml"
-    script:
-        "../scripts/diversity.py"
-
-
 rule memorisation:
     input:
         features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",

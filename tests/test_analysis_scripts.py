@@ -28,14 +28,13 @@ except ImportError:
     sys.path.insert(0, str(REPO / "lib"))
 
 import analysis_table as table_script  # noqa: E402
-import diversity as diversity_script  # noqa: E402
 import evolution as evolution_script  # noqa: E402
 import interpolation as interpolation_script  # noqa: E402
 import inversion as inversion_script  # noqa: E402
 import memorisation as memorisation_script  # noqa: E402
 import sample as sample_script  # noqa: E402
+from ganrepro.analyses import diversity, kid, prdc  # noqa: E402
 from ganrepro.analyses import inception_score as is_analysis  # noqa: E402
-from ganrepro.analyses import kid, prdc  # noqa: E402
 from ganrepro.analysis import table_analyses  # noqa: E402
 from ganrepro.data import ImageArrays, save_arrays, stratified_indices  # noqa: E402
 from ganrepro.generate import load_generator  # noqa: E402
@@ -74,8 +73,8 @@ def _kid_args(features, reference_features, score, subset_size=30, seed=0):
     )
 
 
-def _diversity_args(samples, real, score):
-    return dict(samples=samples, real=real, score=score, run="r", epoch=2, reference=REF)
+def _diversity_args(samples, real, score, seed=0):
+    return dict(samples=samples, real=real, score=score, run="r", epoch=2, reference=REF, seed=seed)
 
 
 def _features(path, feats, status="ok", labels=None, sha=SHA):
@@ -208,10 +207,9 @@ def test_inception_score_script_scores_with_a_real_classifier(tmp_path):
 
 def test_diversity_script_compares_samples_with_real_images(tiny, tmp_path):
     root = tiny["root"]
-    diversity_script.main(
+    diversity.compute(
         **_diversity_args(root / "samples.npz", root / "test.npz", tmp_path / "d.json"),
-        pairs=50,
-        seed=0,
+        diversity_pairs=50,
     )
     out = json.loads((tmp_path / "d.json").read_text())
     gen, real = out["generated"], out["real"]
@@ -224,9 +222,9 @@ def test_diversity_script_compares_samples_with_real_images(tiny, tmp_path):
         arrays = dict(f)
     arrays["images"] = np.repeat(arrays["images"][:1], 30, axis=0)
     write_npz(tmp_path / "collapsed.npz", **arrays)
-    diversity_script.main(
+    diversity.compute(
         **_diversity_args(tmp_path / "collapsed.npz", root / "test.npz", tmp_path / "c.json"),
-        pairs=50,
+        diversity_pairs=50,
     )
     collapsed = json.loads((tmp_path / "c.json").read_text())["generated"]["ms_ssim"]
     assert collapsed == pytest.approx(1.0) and collapsed > gen["ms_ssim"]
@@ -434,9 +432,9 @@ def test_analysis_table_puts_every_number_beside_its_protocol(tiny, tmp_path):
         seed=0,
     )
     root = tiny["root"]
-    diversity_script.main(
+    diversity.compute(
         **_diversity_args(root / "samples.npz", root / "test.npz", tmp_path / "diversity.json"),
-        pairs=20,
+        diversity_pairs=20,
     )
     mem = {
         "status": "ok",
