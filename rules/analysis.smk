@@ -33,53 +33,6 @@ for _analysis in analysis_registry.ANALYSES.values():
             "../scripts/analysis.py"
 
 
-rule memorisation:
-    input:
-        features=f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
-        samples=f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",
-        train_features=lambda w: features_path(
-            dataset_of(w.run), "train", ANALYSIS.get("train_reference_images")
-        ),
-        train_data=lambda w: data_path(dataset_of(w.run), "train"),
-        test_features=lambda w: features_path(
-            dataset_of(w.run), "test", FID.get("reference_images")
-        ),
-    output:
-        score=f"{RUN_EPOCH}/memorisation.json",
-        neighbours=report(
-            f"{RUN_EPOCH}/memorisation_neighbours.png",
-            caption="../report/memorisation_neighbours.rst",
-            category=CATEGORY,
-            subcategory=_experiment,
-            labels=_labels("memorisation: nearest training images"),
-        ),
-        distances=report(
-            f"{RUN_EPOCH}/memorisation_distances.png",
-            caption="../report/memorisation_distances.rst",
-            category=CATEGORY,
-            subcategory=_experiment,
-            labels=_labels("memorisation: nearest-neighbour distances"),
-        ),
-    params:
-        run=lambda w: w.run,
-        epoch=lambda w: int(w.epoch),
-        dataset=lambda w: dataset_of(w.run),
-        train_images=ANALYSIS.get("train_reference_images"),
-        grid=ANALYSIS.get("memorisation_grid"),
-        n_neighbours=ANALYSIS.get("memorisation_neighbours"),
-    threads: 1
-    resources:
-        runtime=lambda w, attempt: 30 * attempt,
-    benchmark:
-        f"{BENCH}/memorisation/{{run}}/epoch{{epoch}}.tsv"
-    log:
-        f"{ANALYSIS_LOG}/memorisation.log",
-    conda:
-        "../envs/ganrepro.yaml"
-    script:
-        "../scripts/memorisation.py"
-
-
 rule evolution:
     input:
         checkpoints=lambda w: [checkpoint_path(w.run, e) for e in epochs(w.run)],

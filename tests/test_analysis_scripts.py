@@ -31,9 +31,8 @@ import analysis_table as table_script  # noqa: E402
 import evolution as evolution_script  # noqa: E402
 import interpolation as interpolation_script  # noqa: E402
 import inversion as inversion_script  # noqa: E402
-import memorisation as memorisation_script  # noqa: E402
 import sample as sample_script  # noqa: E402
-from ganrepro.analyses import diversity, kid, prdc  # noqa: E402
+from ganrepro.analyses import diversity, kid, memorisation, prdc  # noqa: E402
 from ganrepro.analyses import inception_score as is_analysis  # noqa: E402
 from ganrepro.analysis import table_analyses  # noqa: E402
 from ganrepro.data import ImageArrays, save_arrays, stratified_indices  # noqa: E402
@@ -266,9 +265,11 @@ def test_memorisation_script_finds_the_training_images_a_sample_copies(tiny, tmp
         run="r",
         epoch=2,
         dataset="toy",
-        train_images=n_train,
+        train_reference_images=n_train,
+        memorisation_grid=4,
+        memorisation_neighbours=3,
     )
-    memorisation_script.main(**args, grid=4, n_neighbours=3)
+    memorisation.compute(**args)
     res = json.loads(out["score"].read_text())
     assert res["summary"]["ratio"] < 0.01 and res["summary"]["close_fraction"] == 1.0
     assert [row["train_indices"][0] for row in res["grid"]] == idx[copied[:4]].tolist()
@@ -280,7 +281,7 @@ def test_memorisation_script_finds_the_training_images_a_sample_copies(tiny, tmp
 
     _features(tmp_path / "wrong.npz", train_feats, labels=np.zeros(n_train, np.int64))
     with pytest.raises(ValueError, match="does not match the images"):
-        memorisation_script.main(**{**args, "train_features": tmp_path / "wrong.npz"})
+        memorisation.compute(**{**args, "train_features": tmp_path / "wrong.npz"})
 
 
 # ------------------------------------------------------------------------ generator pictures

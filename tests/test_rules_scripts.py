@@ -27,7 +27,6 @@ NOT_YET = {
     "evolution",
     "interpolation",
     "inversion",
-    "memorisation",
 }
 # The analysis rules are made in a loop over the registry (rules/analysis.smk), which rules()
 # does not read; they all run scripts/analysis.py, and tests/test_analysis_registry.py checks

@@ -139,6 +139,14 @@ RUNS = key(
     items={"type": "string", "pattern": "^[A-Za-z0-9_]+$"},
 )
 SEED = key("integer", 0, "subsets, pairs, latents, starts", minimum=0)
+# the size of the `train_features` input
+TRAIN_REFERENCE_IMAGES = key(
+    ("integer", "null"),
+    None,
+    "training images (stratified first N) whose Inception features the memorisation check "
+    "searches; null - all",
+    minimum=2,
+)
 DESCRIPTION = (
     "evaluation beyond FID (rules/analysis.smk) of the final checkpoint of the first run (first "
     "variant and grid point, first seed) of each experiment in `runs`; without this key, none"
@@ -221,20 +229,46 @@ ANALYSES: dict[str, Analysis] = {
             },
             context=("run", "epoch", "reference"),
         ),
+        Analysis(
+            "memorisation",
+            "nearest training images of samples in pool3 space, and nearest-neighbour "
+            "distances generated → train against test → train",
+            inputs={
+                "features": "features",
+                "samples": "samples",
+                "train_features": "train_features",
+                "train_data": "train_data",
+                "test_features": "test_features",
+            },
+            outputs={
+                "score": Output("memorisation.json", "memorisation.rst", "memorisation (JSON)"),
+                "neighbours": Output(
+                    "memorisation_neighbours.png",
+                    "memorisation_neighbours.rst",
+                    "memorisation: nearest training images",
+                ),
+                "distances": Output(
+                    "memorisation_distances.png",
+                    "memorisation_distances.rst",
+                    "memorisation: nearest-neighbour distances",
+                ),
+            },
+            options={
+                "train_reference_images": TRAIN_REFERENCE_IMAGES,
+                "memorisation_grid": key(
+                    "integer", 8, "memorisation: samples shown with their neighbours", minimum=1
+                ),
+                "memorisation_neighbours": key(
+                    "integer", 4, "memorisation: training images shown per sample", minimum=1
+                ),
+            },
+            context=("run", "epoch", "dataset"),
+        ),
     ]
 }
 
 # -- until every analysis is in the registry: the keys and rows of those not yet moved ----------
 _NOT_YET_KEYS = {
-    "memorisation_grid": key("integer", 8, "samples shown", minimum=1),
-    "memorisation_neighbours": key("integer", 4, "per sample", minimum=1),
-    "train_reference_images": key(
-        ("integer", "null"),
-        None,
-        "training images (stratified first N) whose Inception features the memorisation check "
-        "searches; null - all",
-        minimum=2,
-    ),
     "evolution_images": key("integer", 8, "", minimum=1, maximum=64),
     "interpolation_pairs": key("integer", 4, "", minimum=1),
     "interpolation_steps": key("integer", 8, "also the morph", minimum=2),
@@ -249,12 +283,12 @@ _NOT_YET_KEYS = {
     "inversion_steps": key("integer", 500, "", minimum=0),
     "inversion_lr": key("number", 0.05, "", exclusiveMinimum=0),
 }
-NOT_YET_TABLE = ("memorisation", "inversion")
+NOT_YET_TABLE = ("inversion",)
 
 
 def declared_keys() -> dict[str, Key]:
     """Every key of the `analysis:` section, each with its one declaration."""
-    keys = {"runs": RUNS, "seed": SEED}
+    keys = {"runs": RUNS, "seed": SEED, "train_reference_images": TRAIN_REFERENCE_IMAGES}
     for a in ANALYSES.values():
         for name, decl in a.options.items():
             if keys.setdefault(name, decl) is not decl:
@@ -321,24 +355,6 @@ def analysis_table(runs: list[dict[str, Any]], scores: list[str | os.PathLike]) 
     return df.astype({"epoch": "Int64", "n_generated": "Int64"})  # counts stay integers
 
 
-def _memorisation_rows(mem: dict, base: dict) -> list[dict]:
-    p = mem["protocol"]
-    summ = mem.get("summary") or {}
-    return [
-        row(
-            base,
-            "NN distance ratio (generated/test → train)",
-            summ.get("ratio"),
-            None,
-            mem["status"],
-            p,
-            f"median pool3 distance to the nearest of {p.get('n_train')} train images; "
-            f"{summ.get('close_fraction', float('nan')):.3f} of samples closer than the "
-            "closest 1% of test images",
-        )
-    ]
-
-
 def _inversion_rows(inv: dict, base: dict) -> list[dict]:
     p = inv["protocol"]
     psnrs = [im["psnr_db"] for im in inv.get("images", [])]
@@ -357,6 +373,5 @@ def _inversion_rows(inv: dict, base: dict) -> list[dict]:
 
 
 _NOT_YET_ROWS = {
-    "memorisation": _memorisation_rows,
     "inversion": _inversion_rows,
 }

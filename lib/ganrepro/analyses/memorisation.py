@@ -1,28 +1,28 @@
-"""Rule memorisation: nearest training images of generated ones in Inception feature space,
-shown side by side, and nearest-neighbour distances generated → train against test → train."""
+"""Memorisation: the nearest training images of generated ones in Inception feature space,
+shown side by side, and nearest-neighbour distances generated → train against test → train
+(ganrepro.metrics.memorisation). A row of the analysis table: the ratio of their medians."""
 
-import sys
-from pathlib import Path
+from __future__ import annotations
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
+from typing import Any
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from ganrepro.analyses import protocol, read_features, same_weights  # noqa: E402
-from ganrepro.data import load_arrays, stratified_indices, to_float  # noqa: E402
-from ganrepro.figures import distance_histograms, image_rows  # noqa: E402
-from ganrepro.images import save_message_image  # noqa: E402
-from ganrepro.io import load_npz, open_log, remake, write_json  # noqa: E402
-from ganrepro.metrics.memorisation import memorisation_summary, nearest_neighbours  # noqa: E402
-from ganrepro.provenance import code_version  # noqa: E402
+import numpy as np
+import torch
+
+from ganrepro.analyses import protocol, read_features, row, same_weights
+from ganrepro.data import load_arrays, stratified_indices, to_float
+from ganrepro.figures import distance_histograms, image_rows
+from ganrepro.images import save_message_image
+from ganrepro.io import load_npz, open_log, remake, write_json
+from ganrepro.metrics.memorisation import memorisation_summary, nearest_neighbours
+from ganrepro.provenance import code_version
 
 
 def _nchw(images):
     return to_float(torch.from_numpy(np.ascontiguousarray(images)))  # NHWC uint8 -> NCHW
 
 
-def main(
+def compute(
     *,
     features,
     samples,
@@ -35,16 +35,17 @@ def main(
     run,
     epoch,
     dataset,
-    train_images,
-    grid=8,
-    n_neighbours=4,
+    train_reference_images,
+    memorisation_grid,
+    memorisation_neighbours,
     log=None,
 ):
-    """``neighbours``, ``distances``: the two figures; ``n_neighbours``: training images shown
-    beside each of the first ``grid`` samples."""
+    """``neighbours``, ``distances``: the two figures; ``memorisation_neighbours``: training
+    images shown beside each of the first ``memorisation_grid`` samples."""
+    train_images, n_neighbours = train_reference_images, memorisation_neighbours
     with open_log(log) as logf:
         gen, train, test = map(read_features, (features, train_features, test_features))
-        grid = min(grid, len(gen["features"]))
+        grid = min(memorisation_grid, len(gen["features"]))
         result = {"run": run, "epoch": epoch, "status": gen["status"], "summary": None}
         sha = None
         if gen["status"] != "ok":
@@ -113,7 +114,19 @@ def main(
         print(f"{run} epoch {epoch}: {result['summary']}", file=logf)
 
 
-if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
-    run_rule(main, snakemake)  # noqa: F821
+def rows(result: dict[str, Any], base: dict[str, Any]) -> list[dict[str, Any]]:
+    p = result["protocol"]
+    summ = result.get("summary") or {}
+    return [
+        row(
+            base,
+            "NN distance ratio (generated/test → train)",
+            summ.get("ratio"),
+            None,
+            result["status"],
+            p,
+            f"median pool3 distance to the nearest of {p.get('n_train')} train images; "
+            f"{summ.get('close_fraction', float('nan')):.3f} of samples closer than the "
+            "closest 1% of test images",
+        )
+    ]
