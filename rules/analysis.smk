@@ -33,43 +33,6 @@ for _analysis in analysis_registry.ANALYSES.values():
             "../scripts/analysis.py"
 
 
-rule evolution:
-    input:
-        checkpoints=lambda w: [checkpoint_path(w.run, e) for e in epochs(w.run)],
-    output:
-        figure=report(
-            f"{R}/analysis/{{run}}/evolution.png",
-            caption="../report/evolution.rst",
-            category=CATEGORY,
-            subcategory=_experiment,
-            labels=lambda w: {"item": "evolution, rows: checkpoints", **run_labels(w.run)},
-        ),
-        gif=f"{R}/analysis/{{run}}/evolution.gif",
-        html=report(
-            f"{R}/analysis/{{run}}/evolution.html",
-            caption="../report/evolution_gif.rst",
-            category=CATEGORY,
-            subcategory=_experiment,
-            labels=lambda w: {"item": "evolution, animation", **run_labels(w.run)},
-        ),
-    params:
-        run=lambda w: w.run,
-        epochs=lambda w: list(epochs(w.run)),
-        seed=lambda w: FOLDERS[w.run].seed,
-        n=ANALYSIS.get("evolution_images"),
-    threads: config["threads"]
-    resources:
-        runtime=lambda w, attempt: 15 * attempt,
-    benchmark:
-        f"{BENCH}/evolution/{{run}}.tsv"
-    log:
-        f"{R}/logs/analysis/{{run}}/evolution.log",
-    conda:
-        "../envs/ganrepro.yaml"
-    script:
-        "../scripts/evolution.py"
-
-
 rule interpolation:
     input:
         checkpoint=f"{R}/runs/{{run}}/checkpoints/epoch{{epoch}}.pt",
@@ -154,11 +117,7 @@ rule analysis_table:
         scores=table_scores(),
         # not read: they bring the figure-only analyses into the workflow (they are report
         # items), so the workflow's targets stay a handful of files
-        figures=[
-            path
-            for run in ANALYSIS_RUNS
-            for path in (_final(run, "interpolation.png"), f"{R}/analysis/{run}/evolution.png")
-        ],
+        figures=figure_only_outputs(),
     output:
         table=report(
             f"{R}/tables/analysis.csv",

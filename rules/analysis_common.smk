@@ -144,6 +144,18 @@ def analysis_benchmark(a):
     return f"{BENCH}/{a.name}/{{run}}.tsv"
 
 
+def figure_only_outputs():
+    """The first output of each analysis without table rows, for each analysed run."""
+    paths = []
+    for a in analysis_registry.ANALYSES.values():
+        if not a.table:
+            first = next(iter(a.outputs.values())).file
+            for run, (_, epoch) in ANALYSIS_RUNS.items():
+                folder = analysis_dir(run, epoch) if a.of == "checkpoint" else f"{R}/analysis/{run}"
+                paths.append(f"{folder}/{first}")
+    return paths + [_final(run, "interpolation.png") for run in ANALYSIS_RUNS]
+
+
 def table_scores():
     """The analysis table's inputs: for each analysed run, each table analysis's JSON, in the
     order ganrepro.analysis.analysis_table reads them."""

@@ -28,11 +28,10 @@ except ImportError:
     sys.path.insert(0, str(REPO / "lib"))
 
 import analysis_table as table_script  # noqa: E402
-import evolution as evolution_script  # noqa: E402
 import interpolation as interpolation_script  # noqa: E402
 import inversion as inversion_script  # noqa: E402
 import sample as sample_script  # noqa: E402
-from ganrepro.analyses import diversity, kid, memorisation, prdc  # noqa: E402
+from ganrepro.analyses import diversity, evolution, kid, memorisation, prdc  # noqa: E402
 from ganrepro.analyses import inception_score as is_analysis  # noqa: E402
 from ganrepro.analysis import table_analyses  # noqa: E402
 from ganrepro.data import ImageArrays, save_arrays, stratified_indices  # noqa: E402
@@ -289,20 +288,20 @@ def test_memorisation_script_finds_the_training_images_a_sample_copies(tiny, tmp
 
 def test_evolution_script_renders_the_same_latents_at_every_checkpoint(tiny, tmp_path, monkeypatch):
     captured = {}
-    real_rows = evolution_script.image_rows
+    real_rows = evolution.image_rows
     monkeypatch.setattr(
-        evolution_script,
+        evolution,
         "image_rows",
         lambda rows, path, **kw: captured.update(rows=rows, **kw) or real_rows(rows, path, **kw),
     )
     out = {k: tmp_path / f"evolution.{k}" for k in ("figure", "gif", "html")}
-    evolution_script.main(
+    evolution.compute(
         checkpoints=tiny["ckpts"],
         epochs=[1, 2],
         **out,
         run="r",
-        seed=tiny["seed"],
-        n=6,
+        run_seed=tiny["seed"],
+        evolution_images=6,
         device="cpu",
     )
     rows = captured["rows"]

@@ -45,6 +45,8 @@ INPUTS = {
     "test_data": "the prepared test split",
     "weights": "the Inception weights file",
 }
+# Inputs and context of one checkpoint, which an analysis of the whole run (of="run") lacks.
+PER_CHECKPOINT = {"features", "samples", "checkpoint", "epoch"}
 # What an analysis may be told of the run it analyses (params of its rule).
 CONTEXT = {
     "run": "the run folder's name",
@@ -107,6 +109,12 @@ class Analysis:
             raise ValueError(f"{where}: a name is a rule and a module name (a Python name)")
         if self.of not in ("checkpoint", "run"):
             raise ValueError(f"{where}: of={self.of!r}; 'checkpoint' or 'run'")
+        of_checkpoint = {*PER_CHECKPOINT & {*self.inputs.values(), *self.context}}
+        if self.of == "run" and of_checkpoint:
+            raise ValueError(
+                f"{where}: an analysis of a run (of='run') has no epoch; it cannot take "
+                f"{sorted(of_checkpoint)} (of='checkpoint' analyses the final checkpoint)"
+            )
         for what, given, known in (
             ("input kind", self.inputs.values(), INPUTS),
             ("context", self.context, CONTEXT),
@@ -264,12 +272,34 @@ ANALYSES: dict[str, Analysis] = {
             },
             context=("run", "epoch", "dataset"),
         ),
+        Analysis(
+            "evolution",
+            "the same z through every checkpoint of the run, as a figure and an animated GIF",
+            inputs={"checkpoints": "checkpoints"},
+            outputs={
+                "figure": Output("evolution.png", "evolution.rst", "evolution, rows: checkpoints"),
+                "gif": Output("evolution.gif"),
+                "html": Output("evolution.html", "evolution_gif.rst", "evolution, animation"),
+            },
+            options={
+                "evolution_images": key(
+                    "integer",
+                    8,
+                    "evolution: latents shown (the first of the training grids' fixed noise)",
+                    minimum=1,
+                    maximum=64,
+                ),
+            },
+            context=("run", "epochs", "run_seed"),
+            of="run",
+            threads=True,
+            runtime=15,
+        ),
     ]
 }
 
 # -- until every analysis is in the registry: the keys and rows of those not yet moved ----------
 _NOT_YET_KEYS = {
-    "evolution_images": key("integer", 8, "", minimum=1, maximum=64),
     "interpolation_pairs": key("integer", 4, "", minimum=1),
     "interpolation_steps": key("integer", 8, "also the morph", minimum=2),
     "inversion_indices": key(

@@ -1,26 +1,35 @@
-"""Rule evolution: the same latent vectors through every checkpoint of a run, as one figure (a
-row per checkpoint) and an animated GIF (a frame per checkpoint)."""
+"""Evolution of a run: the same latent vectors through every checkpoint, as one figure (a row
+per checkpoint) and an animated GIF (a frame per checkpoint). A figure only: no table rows."""
 
-import sys
-from pathlib import Path
+from __future__ import annotations
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
+import torch
 
-import torch  # noqa: E402
-from ganrepro.device import configure_threads, resolve_device  # noqa: E402
-from ganrepro.figures import embed_gif_html, image_rows  # noqa: E402
-from ganrepro.figures import gif as write_gif  # noqa: E402 (gif: the output's name)
-from ganrepro.generate import load_generator  # noqa: E402
-from ganrepro.images import save_message_image  # noqa: E402
-from ganrepro.io import load_torch, open_log  # noqa: E402
-from ganrepro.latent import render  # noqa: E402
-from ganrepro.noise import fixed_noise  # noqa: E402
+from ganrepro.device import configure_threads, resolve_device
+from ganrepro.figures import embed_gif_html, image_rows
+from ganrepro.figures import gif as write_gif  # gif: the output's name
+from ganrepro.generate import load_generator
+from ganrepro.images import save_message_image
+from ganrepro.io import load_torch, open_log
+from ganrepro.latent import render
+from ganrepro.noise import fixed_noise
 
 
-def main(
-    *, checkpoints, epochs, figure, gif, html, run, seed, n=8, device="auto", threads=None, log=None
+def compute(
+    *,
+    checkpoints,
+    epochs,
+    figure,
+    gif,
+    html,
+    run,
+    run_seed,
+    evolution_images,
+    device="auto",
+    threads=None,
+    log=None,
 ):
+    n = evolution_images
     with open_log(log) as logf:
         configure_threads(threads)
         device = resolve_device(device)
@@ -33,7 +42,7 @@ def main(
             G = load_generator(ckpt, device)
             # the first n of the 64 latents of the training grids (train rule), so the frames
             # match the grids saved during training
-            z, y = fixed_noise(G.latent_dim, 64, seed, getattr(G, "n_classes", 0))
+            z, y = fixed_noise(G.latent_dim, 64, run_seed, getattr(G, "n_classes", 0))
             rows.append(render(G, z[:n], None if y is None else y[:n]))
             labels.append(f"epoch {epoch}")
         if not rows:
@@ -49,10 +58,4 @@ def main(
             )
             write_gif(rows, [f"{run} {label}" for label in labels], gif, nrow=n)
         embed_gif_html(gif, html, f"{run}: fixed-noise samples through training")
-        print(f"{run}: {len(rows)} checkpoints, {n} fixed latents (seed {seed})", file=logf)
-
-
-if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
-    run_rule(main, snakemake)  # noqa: F821
+        print(f"{run}: {len(rows)} checkpoints, {n} fixed latents (seed {run_seed})", file=logf)
