@@ -33,36 +33,6 @@ for _analysis in analysis_registry.ANALYSES.values():
             "../scripts/analysis.py"
 
 
-rule interpolation:
-    input:
-        checkpoint=f"{R}/runs/{{run}}/checkpoints/epoch{{epoch}}.pt",
-    output:
-        figure=report(
-            f"{RUN_EPOCH}/interpolation.png",
-            caption="../report/interpolation.rst",
-            category=CATEGORY,
-            subcategory=_experiment,
-            labels=_labels("interpolation: linear vs slerp"),
-        ),
-    params:
-        run=lambda w: w.run,
-        epoch=lambda w: int(w.epoch),
-        pairs=ANALYSIS.get("interpolation_pairs"),
-        steps=ANALYSIS.get("interpolation_steps"),
-        seed=ANALYSIS.get("seed"),
-    threads: config["threads"]
-    resources:
-        runtime=lambda w, attempt: 15 * attempt,
-    benchmark:
-        f"{BENCH}/interpolation/{{run}}/epoch{{epoch}}.tsv"
-    log:
-        f"{ANALYSIS_LOG}/interpolation.log",
-    conda:
-        "../envs/ganrepro.yaml"
-    script:
-        "../scripts/interpolation.py"
-
-
 rule inversion:
     input:
         checkpoint=f"{R}/runs/{{run}}/checkpoints/epoch{{epoch}}.pt",

@@ -153,7 +153,7 @@ def figure_only_outputs():
             for run, (_, epoch) in ANALYSIS_RUNS.items():
                 folder = analysis_dir(run, epoch) if a.of == "checkpoint" else f"{R}/analysis/{run}"
                 paths.append(f"{folder}/{first}")
-    return paths + [_final(run, "interpolation.png") for run in ANALYSIS_RUNS]
+    return paths
 
 
 def table_scores():

@@ -28,10 +28,16 @@ except ImportError:
     sys.path.insert(0, str(REPO / "lib"))
 
 import analysis_table as table_script  # noqa: E402
-import interpolation as interpolation_script  # noqa: E402
 import inversion as inversion_script  # noqa: E402
 import sample as sample_script  # noqa: E402
-from ganrepro.analyses import diversity, evolution, kid, memorisation, prdc  # noqa: E402
+from ganrepro.analyses import (  # noqa: E402
+    diversity,
+    evolution,
+    interpolation,
+    kid,
+    memorisation,
+    prdc,
+)
 from ganrepro.analyses import inception_score as is_analysis  # noqa: E402
 from ganrepro.analysis import table_analyses  # noqa: E402
 from ganrepro.data import ImageArrays, save_arrays, stratified_indices  # noqa: E402
@@ -323,17 +329,17 @@ def test_interpolation_script_draws_linear_and_slerp_paths_between_the_same_ends
 ):
     captured = {}
     monkeypatch.setattr(
-        interpolation_script,
+        interpolation,
         "image_rows",
         lambda rows, path, **kw: captured.update(rows=rows, **kw),
     )
-    interpolation_script.main(
+    interpolation.compute(
         checkpoint=tiny["ckpts"][-1],
         figure=tmp_path / "i.png",
         run="r",
         epoch=2,
-        pairs=2,
-        steps=5,
+        interpolation_pairs=2,
+        interpolation_steps=5,
         seed=9,
         device="cpu",
     )

@@ -24,7 +24,6 @@ GIVEN_BY_RUN_RULE = {"threads", "log", *EXECUTION_OPTIONS}
 # Still with the old path preamble, until the analysis registry's rewrite applies the pattern:
 # remove a name here when its script imports run_rule from ganrepro.rule (strict: an XPASS fails).
 NOT_YET = {
-    "interpolation",
     "inversion",
 }
 # The analysis rules are made in a loop over the registry (rules/analysis.smk), which rules()

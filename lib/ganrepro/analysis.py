@@ -155,6 +155,10 @@ TRAIN_REFERENCE_IMAGES = key(
     "searches; null - all",
     minimum=2,
 )
+# the images of an interpolation's path, and of inversion's morph
+INTERPOLATION_STEPS = key(
+    "integer", 8, "interpolation: images per path (also inversion's morph)", minimum=2
+)
 DESCRIPTION = (
     "evaluation beyond FID (rules/analysis.smk) of the final checkpoint of the first run (first "
     "variant and grid point, first seed) of each experiment in `runs`; without this key, none"
@@ -295,13 +299,30 @@ ANALYSES: dict[str, Analysis] = {
             threads=True,
             runtime=15,
         ),
+        Analysis(
+            "interpolation",
+            "linear and spherical (slerp) paths between random pairs of latents",
+            inputs={"checkpoint": "checkpoint"},
+            outputs={
+                "figure": Output(
+                    "interpolation.png", "interpolation.rst", "interpolation: linear vs slerp"
+                )
+            },
+            options={
+                "interpolation_pairs": key(
+                    "integer", 4, "interpolation: random pairs of latents", minimum=1
+                ),
+                "interpolation_steps": INTERPOLATION_STEPS,
+                "seed": SEED,
+            },
+            threads=True,
+            runtime=15,
+        ),
     ]
 }
 
 # -- until every analysis is in the registry: the keys and rows of those not yet moved ----------
 _NOT_YET_KEYS = {
-    "interpolation_pairs": key("integer", 4, "", minimum=1),
-    "interpolation_steps": key("integer", 8, "also the morph", minimum=2),
     "inversion_indices": key(
         "array",
         [0, 1, 2, 3],

@@ -1,33 +1,32 @@
-"""Rule interpolation: linear and spherical paths between random latent pairs, as image rows."""
+"""Latent interpolation: linear and spherical paths between random latent pairs through one
+checkpoint's generator, as image rows. A figure only: no table rows."""
 
-import sys
-from pathlib import Path
+from __future__ import annotations
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
+import torch
 
-import torch  # noqa: E402
-from ganrepro.device import configure_threads, resolve_device  # noqa: E402
-from ganrepro.figures import image_rows  # noqa: E402
-from ganrepro.generate import load_generator  # noqa: E402
-from ganrepro.images import save_message_image  # noqa: E402
-from ganrepro.io import load_torch, open_log  # noqa: E402
-from ganrepro.latent import interpolation_path, render  # noqa: E402
+from ganrepro.device import configure_threads, resolve_device
+from ganrepro.figures import image_rows
+from ganrepro.generate import load_generator
+from ganrepro.images import save_message_image
+from ganrepro.io import load_torch, open_log
+from ganrepro.latent import interpolation_path, render
 
 
-def main(
+def compute(
     *,
     checkpoint,
     figure,
     run,
     epoch,
-    pairs=4,
-    steps=8,
-    seed=0,
+    interpolation_pairs,
+    interpolation_steps,
+    seed,
     device="auto",
     threads=None,
     log=None,
 ):
+    pairs, steps = interpolation_pairs, interpolation_steps
     with open_log(log) as logf:
         configure_threads(threads)
         device = resolve_device(device)
@@ -52,9 +51,3 @@ def main(
             title=f"{run} epoch {epoch}: z1 → z2, linear vs spherical (slerp)",
         )
         print(f"{run} epoch {epoch}: {pairs} pairs x {steps} steps (seed {seed})", file=logf)
-
-
-if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
-    run_rule(main, snakemake)  # noqa: F821
