@@ -52,10 +52,6 @@ def _experiment(w):
     return ANALYSIS_RUNS[w.run][0] if w.run in ANALYSIS_RUNS else FOLDERS[w.run].experiments[0]
 
 
-def _final(run, name):
-    return f"{analysis_dir(run, ANALYSIS_RUNS[run][1])}/{name}"
-
-
 def analysis_targets():
     """The analysis table, which needs every analysis (nothing without analysis.runs)."""
     return [f"{R}/tables/analysis.csv"] if ANALYSIS_RUNS else []
@@ -144,19 +140,27 @@ def analysis_benchmark(a):
     return f"{BENCH}/{a.name}/{{run}}.tsv"
 
 
+def analysed_output(a, run, output):
+    """The path of an output of an analysis of an analysed run (of its final checkpoint)."""
+    folder = analysis_dir(run, ANALYSIS_RUNS[run][1]) if a.of == "checkpoint" else f"{R}/analysis/{run}"
+    return f"{folder}/{a.outputs[output].file}"
+
+
 def figure_only_outputs():
     """The first output of each analysis without table rows, for each analysed run."""
-    paths = []
-    for a in analysis_registry.ANALYSES.values():
-        if not a.table:
-            first = next(iter(a.outputs.values())).file
-            for run, (_, epoch) in ANALYSIS_RUNS.items():
-                folder = analysis_dir(run, epoch) if a.of == "checkpoint" else f"{R}/analysis/{run}"
-                paths.append(f"{folder}/{first}")
-    return paths
+    return [
+        analysed_output(a, run, next(iter(a.outputs)))
+        for a in analysis_registry.ANALYSES.values()
+        if not a.table
+        for run in ANALYSIS_RUNS
+    ]
 
 
 def table_scores():
     """The analysis table's inputs: for each analysed run, each table analysis's JSON, in the
     order ganrepro.analysis.analysis_table reads them."""
-    return [_final(run, f"{name}.json") for run in ANALYSIS_RUNS for name in analysis_registry.table_analyses()]
+    return [
+        analysed_output(analysis_registry.ANALYSES[name], run, "score")
+        for run in ANALYSIS_RUNS
+        for name in analysis_registry.table_analyses()
+    ]

@@ -28,12 +28,12 @@ except ImportError:
     sys.path.insert(0, str(REPO / "lib"))
 
 import analysis_table as table_script  # noqa: E402
-import inversion as inversion_script  # noqa: E402
 import sample as sample_script  # noqa: E402
 from ganrepro.analyses import (  # noqa: E402
     diversity,
     evolution,
     interpolation,
+    inversion,
     kid,
     memorisation,
     prdc,
@@ -358,9 +358,9 @@ def test_interpolation_script_draws_linear_and_slerp_paths_between_the_same_ends
 
 def test_inversion_script_reports_errors_per_image_and_morphs(tiny, tmp_path, monkeypatch):
     figures = []
-    real_rows = inversion_script.image_rows
+    real_rows = inversion.image_rows
     monkeypatch.setattr(
-        inversion_script,
+        inversion,
         "image_rows",
         lambda rows, path, **kw: figures.append(rows) or real_rows(rows, path, **kw),
     )
@@ -371,17 +371,20 @@ def test_inversion_script_reports_errors_per_image_and_morphs(tiny, tmp_path, mo
         "morph": tmp_path / "morph.png",
     }
     root = tiny["root"]
-    args = dict(checkpoint=tiny["ckpts"][-1], test_data=root / "test.npz", **out, run="r", epoch=2)
-    inversion_script.main(
-        **args,
-        indices=[3, 0, 7],
-        starts=3,
-        steps=40,
-        lr=0.05,
-        morph_steps=4,
+    args = dict(
+        checkpoint=tiny["ckpts"][-1],
+        test_data=root / "test.npz",
+        **out,
+        run="r",
+        epoch=2,
+        inversion_starts=3,
+        inversion_steps=40,
+        inversion_lr=0.05,
+        interpolation_steps=4,
         seed=0,
         device="cpu",
     )
+    inversion.compute(**args, inversion_indices=[3, 0, 7])
     res = json.loads(out["score"].read_text())
     assert [c["stage"] for c in res["code"]] == ["inversion"]
     assert {"ganrepro.latent", "ganrepro.generate"} <= set(res["code"][0]["modules"])
@@ -403,7 +406,7 @@ def test_inversion_script_reports_errors_per_image_and_morphs(tiny, tmp_path, mo
     torch.testing.assert_close(morph[1][-1], test_imgs[7])
 
     with pytest.raises(ValueError, match="analysis.inversion_indices"):
-        inversion_script.main(**args, indices=[20])
+        inversion.compute(**args, inversion_indices=[20])
 
 
 # ------------------------------------------------------------------------------------- table

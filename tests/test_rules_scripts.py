@@ -21,11 +21,6 @@ from ganrepro.rule import EXECUTION_OPTIONS
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted((REPO / "scripts").glob("*.py"))
 GIVEN_BY_RUN_RULE = {"threads", "log", *EXECUTION_OPTIONS}
-# Still with the old path preamble, until the analysis registry's rewrite applies the pattern:
-# remove a name here when its script imports run_rule from ganrepro.rule (strict: an XPASS fails).
-NOT_YET = {
-    "inversion",
-}
 # The analysis rules are made in a loop over the registry (rules/analysis.smk), which rules()
 # does not read; they all run scripts/analysis.py, and tests/test_analysis_registry.py checks
 # each entry against its module's compute instead.
@@ -88,23 +83,10 @@ def test_rule_entries_are_the_script_main_keywords(rule):
     assert not missing, f"{module}.main needs {missing}, which rule {rule} does not give"
 
 
-@pytest.mark.parametrize(
-    "script",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(strict=True)) if p.stem in NOT_YET else p
-        for p in SCRIPTS
-    ],
-    ids=lambda p: p.name,
-)
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
 def test_scripts_leave_the_path_to_the_workflow(script):
     text = script.read_text()
     assert "sys.path" not in text, f"{script.name} edits sys.path (rules/common.smk sets it up)"
     assert "noqa: E402" not in text, f"{script.name}: imports belong at the top"
     assert "import _rule" not in text and "from _rule " not in text, script.name
-    if script.stem != "_rule":
-        assert "from ganrepro.rule import run_rule" in text, script.name
-
-
-def test_the_old_rule_module_goes_with_its_last_importer():
-    # scripts/_rule.py stands in for ganrepro.rule only while a script imports it from there
-    assert (REPO / "scripts" / "_rule.py").exists() == bool(NOT_YET)
+    assert "from ganrepro.rule import run_rule" in text, script.name

@@ -25,10 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import numpy as np
 import pandas as pd
-
-from ganrepro.analyses import row
 
 # The kinds of cached file an analysis may read: what the workflow already makes (or makes once
 # per dataset and size). The paths are rules/analysis_common.smk's.
@@ -318,23 +315,47 @@ ANALYSES: dict[str, Analysis] = {
             threads=True,
             runtime=15,
         ),
+        Analysis(
+            "inversion",
+            "latent codes of test images by gradient descent (best of several starts), their "
+            "reconstruction error, and morphs between them",
+            inputs={"checkpoint": "checkpoint", "test_data": "test_data"},
+            outputs={
+                "score": Output("inversion.json", "inversion_psnr.rst", "inversion (JSON)"),
+                "table": Output(
+                    "inversion.csv",
+                    "inversion_table.rst",
+                    "inversion: reconstruction error per image",
+                ),
+                "figure": Output(
+                    "inversion.png", "inversion.rst", "inversion: images and reconstructions"
+                ),
+                "morph": Output("morph.png", "morph.rst", "inversion: morph"),
+            },
+            options={
+                "inversion_indices": key(
+                    "array",
+                    [0, 1, 2, 3],
+                    "test-split images to invert (indices into the prepared test split)",
+                    minItems=1,
+                    items={"type": "integer", "minimum": 0},
+                ),
+                "inversion_starts": key(
+                    "integer", 8, "inversion: random starts per image (the best kept)", minimum=1
+                ),
+                "inversion_steps": key(
+                    "integer", 500, "inversion: Adam steps from each start", minimum=0
+                ),
+                "inversion_lr": key(
+                    "number", 0.05, "inversion: Adam's learning rate", exclusiveMinimum=0
+                ),
+                "interpolation_steps": INTERPOLATION_STEPS,
+                "seed": SEED,
+            },
+            threads=True,
+        ),
     ]
 }
-
-# -- until every analysis is in the registry: the keys and rows of those not yet moved ----------
-_NOT_YET_KEYS = {
-    "inversion_indices": key(
-        "array",
-        [0, 1, 2, 3],
-        "test-split images to invert (indices into the prepared test split)",
-        minItems=1,
-        items={"type": "integer", "minimum": 0},
-    ),
-    "inversion_starts": key("integer", 8, "", minimum=1),
-    "inversion_steps": key("integer", 500, "", minimum=0),
-    "inversion_lr": key("number", 0.05, "", exclusiveMinimum=0),
-}
-NOT_YET_TABLE = ("inversion",)
 
 
 def declared_keys() -> dict[str, Key]:
@@ -347,7 +368,7 @@ def declared_keys() -> dict[str, Key]:
                     f"analysis {a.name!r} declares key analysis.{name} anew; an option read by "
                     "several analyses is declared once and named in each (ganrepro.analysis)"
                 )
-    return {**keys, **_NOT_YET_KEYS}
+    return keys
 
 
 def analysis_schema() -> dict[str, Any]:
@@ -362,7 +383,7 @@ def analysis_schema() -> dict[str, Any]:
 
 def table_analyses() -> list[str]:
     """The analyses with rows in the table, in its order (the registry's)."""
-    return [a.name for a in ANALYSES.values() if a.table] + list(NOT_YET_TABLE)
+    return [a.name for a in ANALYSES.values() if a.table]
 
 
 TABLE_COLUMNS = [
@@ -394,35 +415,9 @@ def analysis_table(runs: list[dict[str, Any]], scores: list[str | os.PathLike]) 
     for i, meta in enumerate(runs):
         base = {"experiment": meta["experiment"], "run": meta["run"], "epoch": meta["epoch"]}
         for name, path in zip(names, scores[i * len(names) : (i + 1) * len(names)], strict=True):
-            expected = f"{name}.json"
+            expected = ANALYSES[name].outputs["score"].file
             if Path(path).name != expected:
                 raise ValueError(f"{path}: expected {name}'s result ({expected}) here")
-            result = json.loads(Path(path).read_text())
-            if name in ANALYSES:
-                rows += ANALYSES[name].module().rows(result, base)
-            else:
-                rows += _NOT_YET_ROWS[name](result, base)
+            rows += ANALYSES[name].module().rows(json.loads(Path(path).read_text()), base)
     df = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     return df.astype({"epoch": "Int64", "n_generated": "Int64"})  # counts stay integers
-
-
-def _inversion_rows(inv: dict, base: dict) -> list[dict]:
-    p = inv["protocol"]
-    psnrs = [im["psnr_db"] for im in inv.get("images", [])]
-    return [
-        row(
-            base,
-            "Inversion PSNR (dB)",
-            float(np.mean(psnrs)) if psnrs else None,
-            float(np.std(psnrs)) if len(psnrs) > 1 else None,
-            inv["status"],
-            p,
-            f"mean over test images {p.get('indices')}; best of {p.get('starts')} starts "
-            f"x {p.get('steps')} Adam steps",
-        )
-    ]
-
-
-_NOT_YET_ROWS = {
-    "inversion": _inversion_rows,
-}

@@ -1,27 +1,28 @@
-"""Rule inversion: latent codes of real test images by gradient descent from several random
-starts (the best kept), their reconstruction error and PSNR, and morphs between them."""
+"""Inversion: latent codes of real test images by gradient descent from several random starts
+(the best kept), their reconstruction error and PSNR, and morphs between them. A row of the
+analysis table: the mean PSNR."""
 
-import sys
-from pathlib import Path
+from __future__ import annotations
 
-if "snakemake" in globals():
-    sys.path[:0] = [str(Path(snakemake.scriptdir).parent / "lib"), snakemake.scriptdir]  # noqa: F821
+from typing import Any
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import torch  # noqa: E402
-from ganrepro.data import load_arrays, to_float  # noqa: E402
-from ganrepro.device import configure_threads, resolve_device  # noqa: E402
-from ganrepro.figures import image_rows  # noqa: E402
-from ganrepro.generate import load_generator  # noqa: E402
-from ganrepro.images import save_message_image  # noqa: E402
-from ganrepro.io import load_torch, open_log, write_csv, write_json  # noqa: E402
-from ganrepro.latent import invert, psnr  # noqa: E402
-from ganrepro.latent import morph as morph_path  # noqa: E402 (morph: the output's name)
-from ganrepro.provenance import code_version  # noqa: E402
+import numpy as np
+import pandas as pd
+import torch
+
+from ganrepro.analyses import row
+from ganrepro.data import load_arrays, to_float
+from ganrepro.device import configure_threads, resolve_device
+from ganrepro.figures import image_rows
+from ganrepro.generate import load_generator
+from ganrepro.images import save_message_image
+from ganrepro.io import load_torch, open_log, write_csv, write_json
+from ganrepro.latent import invert, psnr
+from ganrepro.latent import morph as morph_path  # morph: the output's name
+from ganrepro.provenance import code_version
 
 
-def main(
+def compute(
     *,
     checkpoint,
     test_data,
@@ -31,16 +32,19 @@ def main(
     morph,
     run,
     epoch,
-    indices,
-    starts=4,
-    steps=200,
-    lr=0.05,
-    morph_steps=8,
-    seed=0,
+    inversion_indices,
+    inversion_starts,
+    inversion_steps,
+    inversion_lr,
+    interpolation_steps,
+    seed,
     device="auto",
     threads=None,
     log=None,
 ):
+    """``interpolation_steps``: the images of each morph between inverted codes."""
+    indices, starts, steps, lr = inversion_indices, inversion_starts, inversion_steps, inversion_lr
+    morph_steps = interpolation_steps
     with open_log(log) as logf:
         configure_threads(threads)
         device = resolve_device(device)
@@ -101,15 +105,15 @@ def main(
                 col_labels=[f"#{i} {d:.1f} dB" for i, d in zip(indices, db, strict=True)],
                 title=f"{run} epoch {epoch}: inversion, best of {starts} starts",
             )
-            rows, labels = [], []
+            morph_rows, labels = [], []
             for a, b in zip(range(len(indices) - 1), range(1, len(indices)), strict=True):
                 ya, yb = (int(y[a]), int(y[b])) if conditional else (None, None)
                 path = morph_path(G, inv.z[a], inv.z[b], morph_steps, y1=ya, y2=yb)
-                rows.append(torch.cat([x[a : a + 1], path, x[b : b + 1]]))
+                morph_rows.append(torch.cat([x[a : a + 1], path, x[b : b + 1]]))
                 labels.append(f"#{indices[a]} → #{indices[b]}")
-            if rows:
+            if morph_rows:
                 image_rows(
-                    rows,
+                    morph_rows,
                     morph,
                     row_labels=labels,
                     title=f"{run} epoch {epoch}: real | slerp between inverted codes | real",
@@ -128,7 +132,18 @@ def main(
         )
 
 
-if "snakemake" in globals():
-    from _rule import run_rule  # noqa: E402
-
-    run_rule(main, snakemake)  # noqa: F821
+def rows(result: dict[str, Any], base: dict[str, Any]) -> list[dict[str, Any]]:
+    p = result["protocol"]
+    psnrs = [im["psnr_db"] for im in result.get("images", [])]
+    return [
+        row(
+            base,
+            "Inversion PSNR (dB)",
+            float(np.mean(psnrs)) if psnrs else None,
+            float(np.std(psnrs)) if len(psnrs) > 1 else None,
+            result["status"],
+            p,
+            f"mean over test images {p.get('indices')}; best of {p.get('starts')} starts "
+            f"x {p.get('steps')} Adam steps",
+        )
+    ]
