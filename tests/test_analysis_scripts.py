@@ -1,7 +1,8 @@
-"""The analysis rules' scripts, called as the workflow calls them, on tiny inputs built here: a
-generator trained for a few steps by ganrepro.train.Trainer on random images, feature files with
-made-up features, data arrays. No Inception runs here (features are what the scripts read); the
-wiring of the rules is checked with dry runs.
+"""The analyses (ganrepro.analyses.<name>.compute, what each analysis rule runs) called as the
+workflow calls them, by name, on tiny inputs built here: a generator trained for a few steps by
+ganrepro.train.Trainer on random images, feature files with made-up features, data arrays. No
+Inception runs here (features are what the analyses read); the table's script runs on their
+outputs, and the wiring of the rules is checked with dry runs.
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ def tiny(tmp_path_factory):
 # --------------------------------------------------------------------------------------- KID
 
 
-def test_kid_script_writes_the_kid_of_the_cached_features_with_its_protocol(tmp_path):
+def test_kid_writes_the_kid_of_the_cached_features_with_its_protocol(tmp_path):
     rng = np.random.default_rng(0)
     gen = _features(tmp_path / "gen.npz", rng.normal(0.5, 1, size=(40, DIM)))
     ref = _features(tmp_path / "ref.npz", rng.normal(0, 1, size=(60, DIM)))
@@ -159,7 +160,7 @@ def test_kid_script_writes_the_kid_of_the_cached_features_with_its_protocol(tmp_
 
 
 @pytest.mark.skipif(not WEIGHTS.is_file(), reason="offline FID weights not found")
-def test_inception_score_script_refuses_the_offline_weights(tmp_path):
+def test_inception_score_refuses_the_offline_weights(tmp_path):
     feats = _features(
         tmp_path / "gen.npz",
         np.random.default_rng(0).normal(size=(30, 2048)),
@@ -182,7 +183,7 @@ def test_inception_score_script_refuses_the_offline_weights(tmp_path):
     assert "REFUSED" in log.read_text()
 
 
-def test_inception_score_script_scores_with_a_real_classifier(tmp_path):
+def test_inception_score_scores_with_a_real_classifier(tmp_path):
     g = torch.Generator().manual_seed(0)
     weights = tmp_path / "w.pth"
     fc = torch.randn(1008, DIM, generator=g, dtype=torch.float64)
@@ -209,7 +210,7 @@ def test_inception_score_script_scores_with_a_real_classifier(tmp_path):
 # ---------------------------------------------------------------------------------- diversity
 
 
-def test_diversity_script_compares_samples_with_real_images(tiny, tmp_path):
+def test_diversity_compares_samples_with_real_images(tiny, tmp_path):
     root = tiny["root"]
     diversity.compute(
         **_diversity_args(root / "samples.npz", root / "test.npz", tmp_path / "d.json"),
@@ -237,7 +238,7 @@ def test_diversity_script_compares_samples_with_real_images(tiny, tmp_path):
 # ------------------------------------------------------------------------------ memorisation
 
 
-def test_memorisation_script_finds_the_training_images_a_sample_copies(tiny, tmp_path):
+def test_memorisation_finds_the_training_images_a_sample_copies(tiny, tmp_path):
     root, train = tiny["root"], tiny["train"]
     rng = np.random.default_rng(0)
     n_train = 24  # the first 24 training images (stratified), as reference_features takes them
@@ -292,7 +293,7 @@ def test_memorisation_script_finds_the_training_images_a_sample_copies(tiny, tmp
 # ------------------------------------------------------------------------ generator pictures
 
 
-def test_evolution_script_renders_the_same_latents_at_every_checkpoint(tiny, tmp_path, monkeypatch):
+def test_evolution_renders_the_same_latents_at_every_checkpoint(tiny, tmp_path, monkeypatch):
     captured = {}
     real_rows = evolution.image_rows
     monkeypatch.setattr(
@@ -324,7 +325,7 @@ def test_evolution_script_renders_the_same_latents_at_every_checkpoint(tiny, tmp
     assert base64.b64decode(b64) == out["gif"].read_bytes()
 
 
-def test_interpolation_script_draws_linear_and_slerp_paths_between_the_same_ends(
+def test_interpolation_draws_linear_and_slerp_paths_between_the_same_ends(
     tiny, tmp_path, monkeypatch
 ):
     captured = {}
@@ -356,7 +357,7 @@ def test_interpolation_script_draws_linear_and_slerp_paths_between_the_same_ends
             assert not torch.allclose(lin[2], sph[2])
 
 
-def test_inversion_script_reports_errors_per_image_and_morphs(tiny, tmp_path, monkeypatch):
+def test_inversion_reports_errors_per_image_and_morphs(tiny, tmp_path, monkeypatch):
     figures = []
     real_rows = inversion.image_rows
     monkeypatch.setattr(

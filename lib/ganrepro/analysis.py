@@ -354,6 +354,7 @@ ANALYSES: dict[str, Analysis] = {
             },
             threads=True,
         ),
+        # ---- new analyses go above this line (their order is the table's)
     ]
 }
 
