@@ -89,6 +89,8 @@ def test_a_key_declared_twice_differently_is_an_error(monkeypatch):
         ({"inputs": {"x": "featurez"}}, r"unknown input kind \['featurez'\]; known: features"),
         ({"context": ("run", "epok")}, r"unknown context \['epok'\]"),
         ({"of": "experiment"}, "of='experiment'; 'checkpoint' or 'run'"),
+        ({"of": "run", "context": ("run",), "inputs": {"x": "samples"}}, r"take \['samples'\]"),
+        ({"of": "run", "context": ("run", "epoch")}, r"has no epoch; it cannot take \['epoch'\]"),
         ({"inputs": {"run": "features"}}, r"\['run'\] name more than one"),
         ({"name": "my-metric"}, "a Python name"),
     ],

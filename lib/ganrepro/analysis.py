@@ -106,7 +106,7 @@ class Analysis:
             raise ValueError(f"{where}: a name is a rule and a module name (a Python name)")
         if self.of not in ("checkpoint", "run"):
             raise ValueError(f"{where}: of={self.of!r}; 'checkpoint' or 'run'")
-        of_checkpoint = {*PER_CHECKPOINT & {*self.inputs.values(), *self.context}}
+        of_checkpoint = PER_CHECKPOINT & {*self.inputs.values(), *self.context}
         if self.of == "run" and of_checkpoint:
             raise ValueError(
                 f"{where}: an analysis of a run (of='run') has no epoch; it cannot take "
