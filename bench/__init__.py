@@ -1,5 +1,5 @@
 """The benchmarks: one module each, run through one entry point that writes every run's
-record (ganrepro.records), so a number quoted anywhere can be traced to a file.
+record (ganrepro.reporting.records), so a number quoted anywhere can be traced to a file.
 
     python -m bench list
     python -m bench run <name> [--records-dir DIR] [the benchmark's options]

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ganrepro.records import RECORDS, write_record
+from ganrepro.reporting.records import RECORDS, write_record
 
 from . import load, names, record_name
 

@@ -21,9 +21,9 @@ def fid_of_generator(G, n: int, results: Path, seed: int = 2026, threads: int = 
     """FID of n samples of G against the workflow's statistics of all CIFAR-10 test images
     (results/fid_ref), through the workflow's ONNX graph: a checkpoint's score, without files."""
     from ganrepro.data import to_uint8
-    from ganrepro.generate import generate
-    from ganrepro.metrics.frechet import frechet_distance_to_features, load_statistics
-    from ganrepro.metrics.inception_onnx import OnnxInception
+    from ganrepro.evaluation.metrics.frechet import frechet_distance_to_features, load_statistics
+    from ganrepro.evaluation.metrics.inception_onnx import OnnxInception
+    from ganrepro.training.generate import generate
 
     refs = sorted((results / "fid_ref").glob("cifar10-test-*-nall.npz"))
     if not refs:

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from ganrepro.generate import generate, load_generator
 from ganrepro.io import load_torch
-from ganrepro.ladders import contrast
+from ganrepro.reporting.ladders import contrast
+from ganrepro.training.generate import generate, load_generator
 
 from .common import REPO, fid_of_generator
 

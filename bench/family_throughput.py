@@ -17,7 +17,7 @@ import torch
 from ganrepro.config_files import load
 from ganrepro.data import prepare_split
 from ganrepro.experiments import expand_runs
-from ganrepro.train import Trainer, TrainSettings
+from ganrepro.training.train import Trainer, TrainSettings
 
 from .common import CIFAR, REPO
 

@@ -27,7 +27,7 @@ DESCRIPTION = "ONNX Runtime features: peak memory and images/s per batch size, m
 CHILD = """
 import resource, time, json
 from ganrepro.data import load_arrays
-from ganrepro.metrics.inception_onnx import OnnxInception
+from ganrepro.evaluation.metrics.inception_onnx import OnnxInception
 images = load_arrays({arrays!r}).images
 net = OnnxInception({onnx!r}, threads={threads}, memory_arena={arena})
 t0 = time.perf_counter()
@@ -58,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     arrays = prepare_split("image_folder", "test", root=CIFAR, image_size=32, max_images=args.n)
-    from ganrepro.metrics.inception_onnx import export_inception_onnx
+    from ganrepro.evaluation.metrics.inception_onnx import export_inception_onnx
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

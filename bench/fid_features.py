@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 from ganrepro.data import prepare_split, save_arrays
-from ganrepro.metrics.fid import FID_WEIGHTS_FILENAME, frechet_distance, load_statistics
+from ganrepro.evaluation.metrics.fid import FID_WEIGHTS_FILENAME, frechet_distance, load_statistics
 from PIL import Image
 
 from .common import CIFAR, REPO, WEIGHTS, thread_env
@@ -41,12 +41,12 @@ features = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(features)
 features.main(images={arrays!r}, weights={weights!r}, features={feats!r}, batch_size={batch},
               device="cpu", threads={threads}, backend={backend!r}, onnx={onnx!r})
-from ganrepro.metrics.frechet import save_statistics, statistics
+from ganrepro.evaluation.metrics.frechet import save_statistics, statistics
 save_statistics({out!r}, *statistics(np.load({feats!r})["features"]))
 """
 
 EXPORT = """
-from ganrepro.metrics.inception_onnx import export_inception_onnx
+from ganrepro.evaluation.metrics.inception_onnx import export_inception_onnx
 export_inception_onnx({weights!r}, {onnx!r})
 """
 
@@ -70,7 +70,7 @@ def inception_gflops_per_image(size: int = 32) -> float:
     """Multiply-adds x 2 of pytorch-fid's network on one image of size x size (resized to 299
     inside the network): what every backend must compute."""
     import torch
-    from ganrepro.metrics.fid import load_inception
+    from ganrepro.evaluation.metrics.fid import load_inception
     from torch.utils.flop_counter import FlopCounterMode
 
     model = load_inception(WEIGHTS, torch.device("cpu"), fast=False).eval()

@@ -22,7 +22,7 @@ import torch
 from ganrepro.config_files import load
 from ganrepro.data import ImageArrays
 from ganrepro.experiments import expand_runs, run_folders
-from ganrepro.train import Trainer, TrainSettings
+from ganrepro.training.train import Trainer, TrainSettings
 
 from .common import REPO
 

@@ -9,7 +9,7 @@ the grid), run the laptop config once more first, which only remakes its tables.
     python -m bench run laptop_results --figure report/readme/laptop_fid.png --cli 6.2
 
 The learning check (README "The laptop tier", written down before the run; the rule is
-ganrepro.ladders.learns):
+ganrepro.reporting.ladders.learns):
 - every family's FID at its last epoch, on the curve's sample size (1,000), is at most 1.5x the
   DCGAN defaults' (mean over seeds) after as much training: the same training images seen, or,
   for a family that steps G once per k critic steps, the same generator steps (DCGAN's curve
@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 from ganrepro import config_files
-from ganrepro.ladders import BASELINE, learns, same_budget
+from ganrepro.reporting.ladders import BASELINE, learns, same_budget
 
 from .common import REPO, fid_of_generator
 
@@ -128,7 +128,7 @@ def summary(
 
 def figure(by_epoch: pd.DataFrame, n_train: int, path: Path) -> None:
     import matplotlib.pyplot as plt
-    from ganrepro.plots import save_figure
+    from ganrepro.reporting.plots import save_figure
 
     fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
     for i, exp in enumerate(dict.fromkeys(by_epoch.experiment)):

@@ -29,8 +29,8 @@ import yaml
 from ganrepro.config_files import load
 from ganrepro.data import prepare_split
 from ganrepro.experiments import expand_runs
-from ganrepro.images import save_grid
-from ganrepro.train import Trainer, TrainSettings
+from ganrepro.reporting.images import save_grid
+from ganrepro.training.train import Trainer, TrainSettings
 from torch.nn.utils import parametrize
 
 from .common import CIFAR, REPO, fid_of_generator
@@ -103,7 +103,7 @@ def probe(
     g_rows = [r[3] for r in tail if r[3] == r[3]]
     G = t.sampling_generator().eval()
     with torch.no_grad():
-        from ganrepro.generate import generate
+        from ganrepro.training.generate import generate
 
         grid, _ = generate(G, 64, seed=1)
     save_grid(grid, out / f"{name}.png")

@@ -1,7 +1,8 @@
 """DCGAN training throughput: our loop vs the canonical one of PyTorch's DCGAN example.
 
 Theirs: torchvision ImageFolder + per-image transforms (Resize, CenterCrop, ToTensor, Normalize) +
-DataLoader (2 workers, shuffle), D and G steps as in the example. Ours: ganrepro.train.Trainer,
+DataLoader (2 workers, shuffle), D and G steps as in the example. Ours:
+ganrepro.training.train.Trainer,
 the dataset in memory as one uint8 tensor, batches normalised on the device. Same architecture
 (ganrepro's DCGAN G and D), batch size, device and thread count; one epoch each after a short
 warm-up. Ours runs twice: float32 (the default) and with `amp: true` (bf16 autocast of the
@@ -24,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from ganrepro.data import prepare_split, stratified_indices
 from ganrepro.models import build_discriminator, build_generator
-from ganrepro.train import Trainer, TrainSettings
+from ganrepro.training.train import Trainer, TrainSettings
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from ganrepro.docs import quick_start_commands
+from ganrepro.reporting.docs import quick_start_commands
 
 from .common import REPO, SHARED
 

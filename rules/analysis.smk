@@ -1,6 +1,6 @@
 # Evaluation beyond one FID, for the final checkpoint of the runs named in `analysis.runs` (or
 # across all of a run's checkpoints): one rule per analysis of the registry in
-# lib/ganrepro/analysis.py (KID, precision/recall/density/coverage, Inception Score, MS-SSIM
+# lib/ganrepro/evaluation/analysis.py (KID, precision/recall/density/coverage, Inception Score, MS-SSIM
 # diversity and memorisation from the cached features and samples of rules/evaluate.smk;
 # evolution, interpolation and inversion from the generator itself), and the table of their
 # numbers. Adding an analysis adds no rule here (docs/contributing.md).

@@ -1,7 +1,7 @@
 # Run selection, paths and the final targets of rules/analysis.smk, and what its rules are made
-# of: each analysis's inputs, outputs and params, from its entry in ganrepro.analysis (functions
+# of: each analysis's inputs, outputs and params, from its entry in ganrepro.evaluation.analysis (functions
 # only, kept apart from the rules as `snakemake --lint` asks).
-from ganrepro import analysis as analysis_registry  # (ANALYSES: the report category)
+from ganrepro.evaluation import analysis as analysis_registry  # (ANALYSES: the report category)
 
 ANALYSIS = config.get("analysis") or {}
 
@@ -59,7 +59,7 @@ def analysis_targets():
 
 # -- each analysis's rule, from its registry entry ----------------------------------------------
 
-# The file of each kind of input an analysis may declare (ganrepro.analysis.INPUTS).
+# The file of each kind of input an analysis may declare (ganrepro.evaluation.analysis.INPUTS).
 ANALYSIS_INPUTS = {
     "features": f"{R}/runs/{{run}}/features/epoch{{epoch}}.npz",
     "samples": f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",
@@ -79,7 +79,7 @@ ANALYSIS_INPUTS = {
     "test_data": lambda w: data_path(dataset_of(w.run), "test"),
     "weights": weights_path(),
 }
-# What an analysis may be told of its run (ganrepro.analysis.CONTEXT).
+# What an analysis may be told of its run (ganrepro.evaluation.analysis.CONTEXT).
 ANALYSIS_CONTEXT = {
     "run": lambda w: w.run,
     "epoch": lambda w: int(w.epoch),
@@ -158,7 +158,7 @@ def figure_only_outputs():
 
 def table_scores():
     """The analysis table's inputs: for each analysed run, each table analysis's JSON, in the
-    order ganrepro.analysis.analysis_table reads them."""
+    order ganrepro.evaluation.analysis.analysis_table reads them."""
     return [
         analysed_output(analysis_registry.ANALYSES[name], run, "score")
         for run in ANALYSIS_RUNS

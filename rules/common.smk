@@ -23,11 +23,11 @@ from ganrepro.experiments import (
     trained_as,
 )
 from ganrepro.io import write_json
-from ganrepro.labels import describe_setting
-from ganrepro.references import our_protocol
-from ganrepro.summaries import run_summary
+from ganrepro.reporting.labels import describe_setting
+from ganrepro.reporting.references import our_protocol
+from ganrepro.reporting.summaries import run_summary
 
-# The schema file's settings part is generated from the declarations (lib/ganrepro/settings.py).
+# The schema file's settings part is generated from the declarations (lib/ganrepro/training/settings.py).
 # Validation fills in defaults; an unknown key or bad value stops here, before any job.
 try:
     validate_config(config, config_schema(Path(workflow.basedir) / "schemas" / "config.schema.yaml"))
@@ -48,7 +48,7 @@ FOLDERS = run_folders(RUNS)  # run folder -> what its jobs need (union over its 
 TRAINED = list(FOLDERS)
 
 R = config["results"]
-BENCH = f"{R}/benchmarks"  # a file per compute job (ganrepro.costs reads them)
+BENCH = f"{R}/benchmarks"  # a file per compute job (ganrepro.reporting.costs reads them)
 FID = config["fid"]
 REF_SPLIT = FID["reference_split"]
 EXPERIMENTS = list(config["experiments"])

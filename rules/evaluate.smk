@@ -145,7 +145,7 @@ rule fid:
 
 # On request only (no target asks for them): a sample set, or a prepared split, as lossless PNGs,
 # the input every FID tool reads; README "Cross-checking a FID" scores them with clean-fid and
-# torch-fidelity beside ours (ganrepro.crosscheck).
+# torch-fidelity beside ours (ganrepro.evaluation.crosscheck).
 rule export_png:
     input:
         samples=f"{R}/runs/{{run}}/samples/epoch{{epoch}}.npz",

@@ -2,9 +2,9 @@
 and the FID plot, from the per-experiment rows of rule experiment_tables."""
 
 import pandas as pd
-from ganrepro import tables  # tables.code_versions: code_versions names an output
 from ganrepro.io import open_log, write_csv
-from ganrepro.plots import fid_vs_epoch
+from ganrepro.reporting import tables  # tables.code_versions: code_versions names an output
+from ganrepro.reporting.plots import fid_vs_epoch
 from ganrepro.rule import run_rule
 
 # columns of text that may be empty (read back as "", not NaN)

@@ -1,7 +1,8 @@
-"""Rule analysis_table: the numbers of every analysis with a table part (ganrepro.analysis) for
+"""Rule analysis_table: the numbers of every analysis with a table part
+(ganrepro.evaluation.analysis) for
 the analysed runs, in one CSV, each number with its protocol."""
 
-from ganrepro.analysis import analysis_table
+from ganrepro.evaluation.analysis import analysis_table
 from ganrepro.io import open_log, write_csv
 from ganrepro.rule import run_rule
 

@@ -4,14 +4,14 @@ import csv
 import json
 from pathlib import Path
 
-from ganrepro.costs import (
+from ganrepro.io import open_log, write_csv, write_text
+from ganrepro.reporting.costs import (
     benchmark_jobs,
     experiment_costs,
     run_costs,
     train_device,
 )
-from ganrepro.io import open_log, write_csv, write_text
-from ganrepro.pages import table_page
+from ganrepro.reporting.pages import table_page
 from ganrepro.rule import run_rule
 
 NOTE = (

@@ -3,8 +3,8 @@ first of each class in turn), so a report reader sees the data beside the sample
 
 import torch
 from ganrepro.data import load_arrays, stratified_indices, to_float
-from ganrepro.images import save_grid
 from ganrepro.io import open_log
+from ganrepro.reporting.images import save_grid
 from ganrepro.rule import run_rule
 
 

@@ -5,10 +5,10 @@ epoch by setting, the ablation, the loss curves), from the run summaries."""
 import json
 from pathlib import Path
 
-from ganrepro import plots, tables
-from ganrepro.images import save_message_image
 from ganrepro.io import open_log, write_csv, write_text
-from ganrepro.references import (
+from ganrepro.reporting import plots, tables
+from ganrepro.reporting.images import save_message_image
+from ganrepro.reporting.references import (
     belongs_to,
     comparison_html,
     comparison_table,

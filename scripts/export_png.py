@@ -1,9 +1,10 @@
 """Rule export_png: a checkpoint's samples as a folder of numbered lossless PNGs, the input every
-FID tool reads (for the cross-check with clean-fid and torch-fidelity, ganrepro.crosscheck)."""
+FID tool reads (for the cross-check with clean-fid and torch-fidelity,
+ganrepro.evaluation.crosscheck)."""
 
 import json
 
-from ganrepro.crosscheck import PROVENANCE, write_png_folder
+from ganrepro.evaluation.crosscheck import PROVENANCE, write_png_folder
 from ganrepro.io import load_npz, open_log, sha256_file
 from ganrepro.provenance import code_version
 from ganrepro.rule import run_rule

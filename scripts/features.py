@@ -13,12 +13,12 @@ from ganrepro.device import (
     configure_threads,
     resolve_device,
 )
-from ganrepro.io import load_npz, open_log, sha256_file, write_npz
-from ganrepro.metrics.inception_onnx import (
+from ganrepro.evaluation.metrics.inception_onnx import (
     OnnxInception,
     backend_label,
     resolve_backend,
 )
+from ganrepro.io import load_npz, open_log, sha256_file, write_npz
 from ganrepro.provenance import code_version  # torch-free, like this job
 from ganrepro.rule import run_rule
 
@@ -74,7 +74,7 @@ def main(
             feats = OnnxInception(onnx, threads).features(imgs, batch_size=batch_size)
         else:
             # Only this path needs pytorch-fid (and torchvision): imported here, not at start-up.
-            from ganrepro.metrics.fid import inception_features, load_inception
+            from ganrepro.evaluation.metrics.fid import inception_features, load_inception
 
             model = load_inception(weights, device)
             feats = inception_features(model, imgs, batch_size=batch_size, device=device)

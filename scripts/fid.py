@@ -2,12 +2,12 @@
 
 import json
 
-from ganrepro.events import run_dir_of, write_scores
-from ganrepro.io import load_npz, open_log, write_json
-from ganrepro.metrics.frechet import (  # torch-free: this job only does linear algebra
+from ganrepro.evaluation.metrics.frechet import (  # torch-free: this job only does linear algebra
     fid_protocol,
     frechet_distance_to_features,
 )
+from ganrepro.events import run_dir_of, write_scores
+from ganrepro.io import load_npz, open_log, write_json
 from ganrepro.provenance import code_version
 from ganrepro.rule import run_rule
 
@@ -30,7 +30,7 @@ def main(
 ):
     """``dataset``: the reference split's definition and the dataset's name. ``infinity``: None
     (off) or {"sizes": [...] or None, "min_size": int or None, "seed": int} to add FID∞, the
-    FID extrapolated to infinitely many samples (``ganrepro.metrics.fid_infinity``).
+    FID extrapolated to infinitely many samples (``ganrepro.evaluation.metrics.fid_infinity``).
     ``subset_sizes``: also the FID of the first n samples for each n below the sample count
     (fid.intermediate_images: the last epoch scored at the n of the run's other epochs)."""
     with open_log(log) as logf:
@@ -66,7 +66,7 @@ def main(
         if status == "ok" and infinity is not None:
             # imported only when asked for, so FIDs without it do not record (and go stale
             # with) its code
-            from ganrepro.metrics.fid_infinity import fid_infinity
+            from ganrepro.evaluation.metrics.fid_infinity import fid_infinity
 
             fid_inf = fid_infinity(
                 feats,

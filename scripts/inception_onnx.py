@@ -1,7 +1,7 @@
 """Rule inception_onnx: pytorch-fid's InceptionV3, from the configured weights, as an ONNX graph."""
 
+from ganrepro.evaluation.metrics.inception_onnx import export_inception_onnx
 from ganrepro.io import open_log, sha256_file
-from ganrepro.metrics.inception_onnx import export_inception_onnx
 from ganrepro.rule import run_rule
 
 

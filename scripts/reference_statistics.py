@@ -3,8 +3,8 @@
 import json
 
 import numpy as np
+from ganrepro.evaluation.metrics.frechet import save_statistics, statistics
 from ganrepro.io import load_npz, open_log
-from ganrepro.metrics.frechet import save_statistics, statistics
 from ganrepro.provenance import code_version
 from ganrepro.rule import run_rule
 

@@ -5,11 +5,11 @@ import json
 import numpy as np
 from ganrepro.data import to_uint8
 from ganrepro.device import configure_threads, resolve_device
-from ganrepro.generate import generate, load_generator
-from ganrepro.images import save_grid, save_message_image
 from ganrepro.io import load_torch, open_log, write_npz
 from ganrepro.provenance import code_version
+from ganrepro.reporting.images import save_grid, save_message_image
 from ganrepro.rule import run_rule
+from ganrepro.training.generate import generate, load_generator
 
 
 def main(

@@ -5,12 +5,12 @@ from pathlib import Path
 from ganrepro.data import load_arrays
 from ganrepro.device import configure_kernels, configure_threads, resolve_device
 from ganrepro.events import TRAIN, EventLog, events_dir
-from ganrepro.images import grid_tensor, save_grid, save_message_image
 from ganrepro.io import load_torch, open_log, save_torch
-from ganrepro.noise import fixed_noise
 from ganrepro.provenance import code_version
+from ganrepro.reporting.images import grid_tensor, save_grid, save_message_image
 from ganrepro.rule import run_rule
-from ganrepro.train import Trainer, TrainingDiverged, TrainSettings, write_losses_csv
+from ganrepro.training.noise import fixed_noise
+from ganrepro.training.train import Trainer, TrainingDiverged, TrainSettings, write_losses_csv
 
 
 def main(

@@ -46,7 +46,7 @@ def onnx_inception_graph(tmp_path_factory):
     )
     if not weights.is_file():
         pytest.skip(f"offline FID weights not found at {weights}")
-    from ganrepro.metrics import inception_onnx
+    from ganrepro.evaluation.metrics import inception_onnx
 
     return inception_onnx.export_inception_onnx(
         weights, tmp_path_factory.mktemp("onnx") / "inception.onnx"

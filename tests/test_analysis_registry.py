@@ -1,4 +1,5 @@
-"""The registry of analyses (ganrepro.analysis): each entry agrees with its module, and the
+"""The registry of analyses (ganrepro.evaluation.analysis): each entry agrees with its module, and
+the
 config schema's `analysis:` part and the analysis rules come from the entries alone."""
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
-from ganrepro import analysis as registry
-from ganrepro.analysis import ANALYSES, Analysis, Output, key
 from ganrepro.config_schema import config_schema, validate_config
+from ganrepro.evaluation import analysis as registry
+from ganrepro.evaluation.analysis import ANALYSES, Analysis, Output, key
 from ganrepro.rule import EXECUTION_OPTIONS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -102,7 +103,8 @@ def test_an_entry_that_the_workflow_could_not_wire_is_named(fields, message):
 
 
 def test_the_rule_vocabulary_is_the_registry_s():
-    """rules/analysis_common.smk resolves every input kind and context of ganrepro.analysis."""
+    """rules/analysis_common.smk resolves every input kind and context of
+    ganrepro.evaluation.analysis."""
     text = (REPO / "rules" / "analysis_common.smk").read_text()
     for name in [*registry.INPUTS, *registry.CONTEXT]:
         assert f'    "{name}": ' in text, name
@@ -114,7 +116,7 @@ TOY_MODULE = '''"""A test's toy analysis: the mean pool3 feature of the samples,
 
 import numpy as np
 
-from ganrepro.analyses import protocol, read_features, row
+from ganrepro.evaluation.analyses import protocol, read_features, row
 from ganrepro.io import open_log, write_json
 from ganrepro.provenance import code_version
 

@@ -1,6 +1,8 @@
-"""The analyses (ganrepro.analyses.<name>.compute, what each analysis rule runs) called as the
+"""The analyses (ganrepro.evaluation.analyses.<name>.compute, what each analysis rule runs) called
+as the
 workflow calls them, by name, on tiny inputs built here: a generator trained for a few steps by
-ganrepro.train.Trainer on random images, feature files with made-up features, data arrays. No
+ganrepro.training.train.Trainer on random images, feature files with made-up features, data arrays.
+No
 Inception runs here (features are what the analyses read); the table's script runs on their
 outputs, and the wiring of the rules is checked with dry runs.
 """
@@ -30,7 +32,8 @@ except ImportError:
 
 import analysis_table as table_script  # noqa: E402
 import sample as sample_script  # noqa: E402
-from ganrepro.analyses import (  # noqa: E402
+from ganrepro.data import ImageArrays, save_arrays, stratified_indices  # noqa: E402
+from ganrepro.evaluation.analyses import (  # noqa: E402
     diversity,
     evolution,
     interpolation,
@@ -39,16 +42,15 @@ from ganrepro.analyses import (  # noqa: E402
     memorisation,
     prdc,
 )
-from ganrepro.analyses import inception_score as is_analysis  # noqa: E402
-from ganrepro.analysis import table_analyses  # noqa: E402
-from ganrepro.data import ImageArrays, save_arrays, stratified_indices  # noqa: E402
-from ganrepro.generate import load_generator  # noqa: E402
+from ganrepro.evaluation.analyses import inception_score as is_analysis  # noqa: E402
+from ganrepro.evaluation.analysis import table_analyses  # noqa: E402
+from ganrepro.evaluation.metrics.inception_score import inception_score  # noqa: E402
+from ganrepro.evaluation.metrics.kid import kernel_inception_distance  # noqa: E402
 from ganrepro.io import save_torch, sha256_file, write_npz  # noqa: E402
-from ganrepro.latent import interpolation_path  # noqa: E402
-from ganrepro.metrics.inception_score import inception_score  # noqa: E402
-from ganrepro.metrics.kid import kernel_inception_distance  # noqa: E402
-from ganrepro.noise import fixed_noise  # noqa: E402
-from ganrepro.train import Trainer, TrainSettings  # noqa: E402
+from ganrepro.training.generate import load_generator  # noqa: E402
+from ganrepro.training.latent import interpolation_path  # noqa: E402
+from ganrepro.training.noise import fixed_noise  # noqa: E402
+from ganrepro.training.train import Trainer, TrainSettings  # noqa: E402
 from workflow_cli import local_config, snakemake  # noqa: E402
 
 SHARED = REPO.parent / "shared"
@@ -388,6 +390,7 @@ def test_inversion_reports_errors_per_image_and_morphs(tiny, tmp_path, monkeypat
     inversion.compute(**args, inversion_indices=[3, 0, 7])
     res = json.loads(out["score"].read_text())
     assert [c["stage"] for c in res["code"]] == ["inversion"]
+    # code versions name modules as they were named before the package's layers
     assert {"ganrepro.latent", "ganrepro.generate"} <= set(res["code"][0]["modules"])
     table = pd.read_csv(out["table"])
     assert [im["index"] for im in res["images"]] == [3, 0, 7] == table["index"].tolist()

@@ -1,5 +1,6 @@
 """The benchmarks' one entry point, run as a user runs it: `python -m bench list` names every
-benchmark, and `python -m bench run` writes a record (ganrepro.records) with its provenance and
+benchmark, and `python -m bench run` writes a record (ganrepro.reporting.records) with its
+provenance and
 the benchmark's own numbers. Subprocesses only: tests do not import bench, nor bench tests.
 """
 
@@ -19,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 from ganrepro.config_files import load
-from ganrepro.records import PROVENANCE, read_record
+from ganrepro.reporting.records import PROVENANCE, read_record
 from table_rows import score_table_row
 
 REPO = Path(__file__).resolve().parents[1]

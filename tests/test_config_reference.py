@@ -12,14 +12,14 @@ import sys
 from pathlib import Path
 
 import yaml
-from ganrepro import config_reference
-from ganrepro import settings as settings_module
-from ganrepro.analysis import analysis_schema
-from ganrepro.config_reference import COMMAND, HEADER, markdown
-from ganrepro.declare import ALWAYS, technique
-from ganrepro.families import FAMILIES
-from ganrepro.losses import LOSSES
-from ganrepro.settings import TrainSettings, declarations
+from ganrepro.evaluation.analysis import analysis_schema
+from ganrepro.reporting import config_reference
+from ganrepro.reporting.config_reference import COMMAND, HEADER, markdown
+from ganrepro.training import settings as settings_module
+from ganrepro.training.declare import ALWAYS, technique
+from ganrepro.training.families import FAMILIES
+from ganrepro.training.losses import LOSSES
+from ganrepro.training.settings import TrainSettings, declarations
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "configuration.md"
@@ -45,7 +45,9 @@ def test_the_committed_reference_is_a_fresh_rendering():
 
 def test_the_command_writes_the_reference(tmp_path):
     out = tmp_path / "configuration.md"
-    subprocess.run([sys.executable, "-m", "ganrepro.settings", "--markdown", str(out)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "ganrepro.training.settings", "--markdown", str(out)], check=True
+    )
     assert out.read_text() == markdown()
     assert out.read_text().splitlines()[0] == HEADER
 
@@ -98,7 +100,7 @@ def test_every_key_of_the_schema_file_is_in_the_reference():
             "#### `fid.infinity`",
             schema["properties"]["fid"]["properties"]["infinity"]["properties"],
         ),
-        # generated from the analyses' declarations (ganrepro.analysis)
+        # generated from the analyses' declarations (ganrepro.evaluation.analysis)
         ("### `analysis`", analysis_schema()["properties"]),
         ("### `datasets.<name>`", schema["$defs"]["dataset"]["properties"]),
         ("#### `experiments.<name>.reference[]`", schema["$defs"]["reference"]["properties"]),
@@ -130,6 +132,6 @@ def test_table_cells_are_escaped():
 
 def test_the_reference_is_torch_free():
     """A docs build needs no torch, like `snakemake -n`."""
-    code = "import sys, ganrepro.config_reference; print('torch' in sys.modules)"
+    code = "import sys, ganrepro.reporting.config_reference; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -3,7 +3,8 @@ torch-fidelity agree to what each tool documents; export_png writes those folder
 
 Inception at 299 px is slow on CI's 2 shared cores, so each set has 30 images (3 tools x 2
 sets: ~180 images through the network). The cross-check runs both tools
-untouched, through the README's ``python -m ganrepro.crosscheck`` (marked slow: clean-fid's scipy
+untouched, through the README's ``python -m ganrepro.evaluation.crosscheck`` (marked slow:
+clean-fid's scipy
 sqrtm of 2048-d covariances alone is slow, whatever the number of images).
 
 What each tool gave on perturbed vs real CIFAR-10 test images is in docs/findings.md; the
@@ -30,7 +31,7 @@ except ImportError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(REPO / "lib"))
 
 import export_png as export_script  # noqa: E402
-from ganrepro import crosscheck  # noqa: E402
+from ganrepro.evaluation import crosscheck  # noqa: E402
 from ganrepro.io import sha256_file, write_npz  # noqa: E402
 
 SHARED = REPO.parent / "shared"
@@ -262,7 +263,7 @@ def test_crosscheck_command_runs_the_tools_untouched(png_folders, ours):
         [
             sys.executable,
             "-m",
-            "ganrepro.crosscheck",
+            "ganrepro.evaluation.crosscheck",
             str(png_folders["generated"]),
             str(png_folders["real"]),
             "--weights",

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from ganrepro import docs
 from ganrepro.config_files import load
 from ganrepro.experiments import expand_runs, trained_as
-from ganrepro.records import read_record, write_record
+from ganrepro.reporting import docs
+from ganrepro.reporting.records import read_record, write_record
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_readme_and_docs_equal_a_fresh_generation_from_the_records():
     problems = docs.check()
-    assert not problems, "\n\n".join(problems) + "\n\nregenerate: python -m ganrepro.docs"
+    assert not problems, "\n\n".join(problems) + "\n\nregenerate: python -m ganrepro.reporting.docs"
 
 
 def test_readme_is_for_users_short_and_leads_with_the_quick_start():

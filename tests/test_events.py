@@ -94,7 +94,7 @@ def test_a_resumed_segment_has_every_step_once(tmp_path, tiny_data, monkeypatch)
     """Killed mid-segment after a save, then run again: the curve equals an uninterrupted run's."""
     whole, crash = tmp_path / "whole", tmp_path / "crash"
     train(tiny_data, whole, 1)
-    from ganrepro.train import Trainer
+    from ganrepro.training.train import Trainer
 
     real_step, calls = Trainer.train_step, {"n": 0}
 

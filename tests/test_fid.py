@@ -30,8 +30,8 @@ except ImportError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(REPO / "lib"))
 
 from ganrepro import device as gdevice  # noqa: E402
+from ganrepro.evaluation.metrics import fid, frechet, inception_onnx  # noqa: E402
 from ganrepro.io import sha256_file  # noqa: E402
-from ganrepro.metrics import fid, frechet, inception_onnx  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 WEIGHTS = SHARED / "weights" / fid.FID_WEIGHTS_FILENAME
@@ -357,6 +357,7 @@ def test_onnx_features_job_runs_without_torch(onnx_inception, image_sets, tmp_pa
         np.testing.assert_array_equal(f["features"], onnx_inception.features(image_sets["a"][:4]))
         # the code that made them: data arrays record none, so only this job's
         (code,) = json.loads(str(f["code"]))
+        # (modules by their names before the package's layers: ganrepro.provenance.MOVED)
         assert code["stage"] == "features" and "ganrepro.metrics.inception_onnx" in code["modules"]
 
 
@@ -481,7 +482,7 @@ def test_fid_from_features_equals_fid_from_their_statistics(n, method):
 
 def test_frechet_module_does_not_import_torch():
     """The fid rule's jobs start without torch (seconds per job in a many-run grid)."""
-    code = "import sys, ganrepro.metrics.frechet; print('torch' in sys.modules)"
+    code = "import sys, ganrepro.evaluation.metrics.frechet; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

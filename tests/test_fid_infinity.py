@@ -20,15 +20,15 @@ except ImportError:  # a checkout without `pip install -e .`
     sys.path.insert(0, str(REPO / "lib"))
 
 import fid as fid_script  # noqa: E402
-from ganrepro.io import write_npz  # noqa: E402
-from ganrepro.metrics import fid_infinity as fid_inf_module  # noqa: E402
-from ganrepro.metrics.fid_infinity import default_sizes, fid_infinity, fit_line  # noqa: E402
-from ganrepro.metrics.frechet import (  # noqa: E402
+from ganrepro.evaluation.metrics import fid_infinity as fid_inf_module  # noqa: E402
+from ganrepro.evaluation.metrics.fid_infinity import default_sizes, fid_infinity, fit_line  # noqa: E402
+from ganrepro.evaluation.metrics.frechet import (  # noqa: E402
     frechet_distance,
     frechet_distance_to_features,
     save_statistics,
     statistics,
 )
+from ganrepro.io import write_npz  # noqa: E402
 
 DIMS = 128
 

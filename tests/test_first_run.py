@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from ganrepro.docs import quick_start_commands
+from ganrepro.reporting.docs import quick_start_commands
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -18,11 +18,11 @@ sys.path.insert(0, str(REPO / "scripts"))
 import fid as fid_script  # noqa: E402
 from ganrepro.config_files import load  # noqa: E402
 from ganrepro.config_schema import config_schema, validate_config  # noqa: E402
+from ganrepro.evaluation.metrics.frechet import save_statistics  # noqa: E402
 from ganrepro.io import write_npz  # noqa: E402
-from ganrepro.metrics.frechet import save_statistics  # noqa: E402
-from ganrepro.plots import fid_vs_epoch_by_setting  # noqa: E402
-from ganrepro.summaries import score_row  # noqa: E402
-from ganrepro.tables import fid_by_epoch, run_summary  # noqa: E402
+from ganrepro.reporting.plots import fid_vs_epoch_by_setting  # noqa: E402
+from ganrepro.reporting.summaries import score_row  # noqa: E402
+from ganrepro.reporting.tables import fid_by_epoch, run_summary  # noqa: E402
 from pytorch_fid.fid_score import calculate_frechet_distance  # noqa: E402
 from table_rows import run_record, score_table_row  # noqa: E402
 
@@ -135,7 +135,7 @@ def test_intermediate_images_must_be_fewer_than_the_final(tmp_path):
 
 
 def test_reference_statistics_over_epochs_use_the_final_n_only():
-    from ganrepro.references import _of_final_n
+    from ganrepro.reporting.references import _of_final_n
 
     rows = _rows([90.0, 40.0, 50.0], final_fid=45.0)
     kept = _of_final_n(rows)

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from ganrepro.ladders import (
+from ganrepro.reporting.ladders import (
     base_label,
     changes,
     contrast,

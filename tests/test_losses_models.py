@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 import torch.nn as nn
-from ganrepro import losses as L
 from ganrepro.models import FAMILIES, build_discriminator, build_generator
+from ganrepro.training import losses as L
 
 
 def test_bce_losses_match_their_formulas():

@@ -23,10 +23,10 @@ try:
 except ImportError:  # a checkout without `pip install -e .`
     sys.path.insert(0, str(REPO / "lib"))
 
-from ganrepro import latent  # noqa: E402
-from ganrepro.metrics import diversity, kid, memorisation  # noqa: E402
-from ganrepro.metrics import inception_score as isc  # noqa: E402
+from ganrepro.evaluation.metrics import diversity, kid, memorisation  # noqa: E402
+from ganrepro.evaluation.metrics import inception_score as isc  # noqa: E402
 from ganrepro.models import build_generator  # noqa: E402
+from ganrepro.training import latent  # noqa: E402
 
 WEIGHTS = REPO.parent / "shared" / "weights" / "pt_inception-2015-12-05-6726825d.pth"
 needs_weights = pytest.mark.skipif(not WEIGHTS.is_file(), reason=f"no FID weights at {WEIGHTS}")
@@ -150,7 +150,7 @@ def test_is_logits_from_pool3_equal_the_full_networks_classifier(monkeypatch):
     which is right only if fc(pool3) is what the network's classifier computes."""
     import pytorch_fid.inception as pfi
     import torch.nn.functional as F
-    from ganrepro.metrics import fid
+    from ganrepro.evaluation.metrics import fid
 
     state = torch.load(WEIGHTS, map_location="cpu", weights_only=True)
     g = torch.Generator().manual_seed(0)

@@ -20,7 +20,6 @@ import torch.nn as nn
 import torch.nn.functional as F
 from ganrepro.config_schema import config_schema
 from ganrepro.data import ImageArrays, to_float
-from ganrepro.generate import generate
 from ganrepro.models import (
     COMMON_ARGS,
     CONDITIONAL,
@@ -29,7 +28,8 @@ from ganrepro.models import (
     build_generator,
 )
 from ganrepro.models.layers import ConditionalBatchNorm2d, SelfAttention, spectral_norm_layers
-from ganrepro.train import Trainer, TrainSettings
+from ganrepro.training.generate import generate
+from ganrepro.training.train import Trainer, TrainSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDITIONAL_FAMILIES = sorted(n for n, c in CONDITIONAL.items() if c)
@@ -514,7 +514,7 @@ def test_each_family_lowers_fid_on_real_images(tmp_path):
     import hashlib
 
     from ganrepro.data import prepare_split, to_uint8
-    from ganrepro.metrics.fid import (
+    from ganrepro.evaluation.metrics.fid import (
         frechet_distance_to_features,
         inception_features,
         load_inception,

@@ -8,15 +8,15 @@ import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
 import pytest
-from ganrepro import plots
-from ganrepro.plots import (
+from ganrepro.reporting import plots
+from ganrepro.reporting.plots import (
     ablation_bars,
     ablation_heatmap,
     describe_setting,
     fid_vs_epoch_by_setting,
     plan_figures,
 )
-from ganrepro.tables import fid_by_epoch, run_summary
+from ganrepro.reporting.tables import fid_by_epoch, run_summary
 from table_rows import run_record, score_table_row
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -420,7 +420,7 @@ def test_figures_are_patched_where_they_live(tmp_path, monkeypatch, module, draw
     module is shadowed by a function of its name), and patching it changes what is called."""
     saved = []
     monkeypatch.setattr(
-        f"ganrepro.plots.{module}.save_figure", lambda fig, path: saved.append(path)
+        f"ganrepro.reporting.plots.{module}.save_figure", lambda fig, path: saved.append(path)
     )
     draw(tmp_path / "f.png")
     assert saved == [tmp_path / "f.png"] and not (tmp_path / "f.png").exists()

@@ -1,7 +1,7 @@
 """Precision, recall, density and coverage: the same numbers as Naeem et al.'s ``prdc`` package
 (whose definitions they take) on random and on real Inception features, whatever the block size
 of the distances; the properties the definitions imply; errors for people; and the prdc rule's
-analysis (ganrepro.analyses.prdc).
+analysis (ganrepro.evaluation.analyses.prdc).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ try:
 except ImportError:  # a checkout without `pip install -e .`
     sys.path.insert(0, str(REPO / "lib"))
 
+from ganrepro.evaluation.metrics import inception_onnx  # noqa: E402
+from ganrepro.evaluation.metrics import prdc as prdc_module  # noqa: E402
+from ganrepro.evaluation.metrics.prdc import precision_recall_density_coverage as prdc  # noqa: E402
 from ganrepro.io import write_npz  # noqa: E402
-from ganrepro.metrics import inception_onnx  # noqa: E402
-from ganrepro.metrics import prdc as prdc_module  # noqa: E402
-from ganrepro.metrics.prdc import precision_recall_density_coverage as prdc  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 WEIGHTS = SHARED / "weights" / "pt_inception-2015-12-05-6726825d.pth"
@@ -40,8 +40,8 @@ except ImportError:
 needs_prdc = pytest.mark.skipif(
     compute_prdc is None, reason="the prdc package is not installed (pip install prdc==0.2)"
 )
-from ganrepro.analyses import prdc as analysis  # noqa: E402
-from ganrepro.analysis import ANALYSES  # noqa: E402
+from ganrepro.evaluation.analyses import prdc as analysis  # noqa: E402
+from ganrepro.evaluation.analysis import ANALYSES  # noqa: E402
 
 
 def _reference(real, generated, k):

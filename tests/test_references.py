@@ -14,7 +14,7 @@ import pytest
 from ganrepro.config_files import load
 from ganrepro.config_schema import config_schema, validate_config
 from ganrepro.experiments import expand_runs
-from ganrepro.references import (
+from ganrepro.reporting.references import (
     belongs_to,
     comparison_html,
     comparison_table,

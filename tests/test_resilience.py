@@ -19,7 +19,7 @@ import torch
 import yaml
 from ganrepro.data import load_arrays
 from ganrepro.io import atomic_path, load_torch, remake
-from ganrepro.tables import code_versions, fid_by_epoch, load_scores, run_summary
+from ganrepro.reporting.tables import code_versions, fid_by_epoch, load_scores, run_summary
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
@@ -247,7 +247,7 @@ def test_segment_resumes_from_saved_state_after_a_crash(tmp_path, tiny_data, mon
     """The training script, killed mid-segment, continues from resume.pt to the same weights."""
     whole = outputs(tmp_path / "whole", 1)
     train(tiny_data, None, whole, 1, tmp_path / "whole" / "s")
-    from ganrepro.train import Trainer
+    from ganrepro.training.train import Trainer
 
     real_step, calls = Trainer.train_step, {"n": 0}
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 from ganrepro import config_files
-from ganrepro import settings as settings_module
-from ganrepro.declare import option, technique
 from ganrepro.experiments import expand_runs
-from ganrepro.settings import TrainSettings
+from ganrepro.training import settings as settings_module
+from ganrepro.training.declare import option, technique
+from ganrepro.training.settings import TrainSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "run_names.yaml"

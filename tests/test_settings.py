@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 import torch
-from ganrepro import losses as L
-from ganrepro import settings as settings_module
 from ganrepro.config_files import load
 from ganrepro.config_schema import config_schema, validate_config
-from ganrepro.declare import ALWAYS, technique
 from ganrepro.experiments import expand_runs
-from ganrepro.families import FAMILIES
-from ganrepro.settings import TrainSettings, declarations, identity_settings
+from ganrepro.training import losses as L
+from ganrepro.training import settings as settings_module
+from ganrepro.training.declare import ALWAYS, technique
+from ganrepro.training.families import FAMILIES
+from ganrepro.training.settings import TrainSettings, declarations, identity_settings
 from tiny_training import random_images, trainer
 
 ROOT = Path(__file__).resolve().parents[1]

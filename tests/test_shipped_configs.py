@@ -13,11 +13,11 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "lib"))
-from ganrepro import docs  # noqa: E402
 from ganrepro.config_files import KEY, load  # noqa: E402
 from ganrepro.config_schema import config_schema, validate_config  # noqa: E402
 from ganrepro.experiments import expand_runs  # noqa: E402
-from ganrepro.ladders import base_label, row_label  # noqa: E402 (the table's own row rule)
+from ganrepro.reporting import docs  # noqa: E402
+from ganrepro.reporting.ladders import base_label, row_label  # noqa: E402 (the table's own row rule)
 
 SCHEMA = config_schema(REPO / "schemas" / "config.schema.yaml")
 OVERLAY = "configs/offline.yaml"

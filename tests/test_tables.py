@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from ganrepro.tables import experiment_table, fid_by_epoch, load_scores, run_summary
+from ganrepro.reporting.tables import experiment_table, fid_by_epoch, load_scores, run_summary
 from table_rows import run_record
 
 FIDS = {  # run -> FID per epoch (None: diverged)
@@ -119,7 +119,7 @@ def test_a_training_continued_by_the_same_code_is_one_code_version():
 def test_rows_made_by_different_code_are_flagged(tmp_path):
     """Every row carries a hash over the code of every stage behind it; an experiment whose rows
     came from different code says so (code_versions: mixed), and so does its seeds' mean row."""
-    from ganrepro.tables import code_versions
+    from ganrepro.reporting.tables import code_versions
 
     paths = write_scores(tmp_path)
     for p in paths:  # seed 1 trained after a code edit

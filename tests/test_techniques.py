@@ -9,14 +9,14 @@ import jsonschema
 import numpy as np
 import pytest
 import torch
-from ganrepro import settings as settings_module
 from ganrepro.config_files import load
 from ganrepro.config_schema import config_schema, validate_config
 from ganrepro.data import ImageArrays
 from ganrepro.experiments import expand_runs
 from ganrepro.io import load_torch, save_torch
 from ganrepro.models import CONDITIONAL, FAMILIES, build_discriminator, build_generator
-from ganrepro.train import ReplayBuffer, TrainSettings, model_config
+from ganrepro.training import settings as settings_module
+from ganrepro.training.train import ReplayBuffer, TrainSettings, model_config
 from tiny_training import random_images, trainer, weights
 
 ROOT = Path(__file__).resolve().parents[1]

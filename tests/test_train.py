@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 import torch
-from ganrepro.families import FAMILIES
-from ganrepro.generate import generate, load_generator
-from ganrepro.train import EMA, Trainer, TrainingDiverged
+from ganrepro.training.families import FAMILIES
+from ganrepro.training.generate import generate, load_generator
+from ganrepro.training.train import EMA, Trainer, TrainingDiverged
 from tiny_training import random_images, trainer, weights
 
 

@@ -278,8 +278,8 @@ def test_every_compute_job_has_a_benchmark_and_the_cost_table_sums_them(quick_ru
 def test_exported_pngs_score_the_pipelines_fid(quick_run):
     """(After the benchmark test: its export jobs come after the cost table.) The README's
     cross-check input: rule export_png's PNGs of a run's samples and of the
-    reference split give, through ganrepro.crosscheck, the FID the pipeline computed."""
-    from ganrepro.crosscheck import our_fid
+    reference split give, through ganrepro.evaluation.crosscheck, the FID the pipeline computed."""
+    from ganrepro.evaluation.crosscheck import our_fid
 
     work, config = quick_run
     results = work / "results"

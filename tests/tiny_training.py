@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from ganrepro.data import ImageArrays
-from ganrepro.train import Trainer, TrainSettings
+from ganrepro.training.train import Trainer, TrainSettings
 
 TINY = dict(latent_dim=8, width=8, batch_size=16, epochs=2, eval_epochs=(1, 2))
 

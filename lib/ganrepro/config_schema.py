@@ -1,5 +1,6 @@
 """The config schema: schemas/config.schema.yaml with its settings part derived from the
-declarations (ganrepro.settings) and its analysis part from the analyses' (ganrepro.analysis),
+declarations (ganrepro.training.settings) and its analysis part from the analyses'
+(ganrepro.evaluation.analysis),
 and validation that fills in the schema's defaults.
 
 The schema file holds the workflow's own keys (datasets, fid, ...); its `$defs` `settings`,
@@ -14,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from ganrepro.analysis import analysis_schema
-from ganrepro.settings import declarations, settings_schema
+from ganrepro.evaluation.analysis import analysis_schema
+from ganrepro.training.settings import declarations, settings_schema
 
 
 def config_schema(path: str | Path) -> dict[str, Any]:

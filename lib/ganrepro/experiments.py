@@ -24,8 +24,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ganrepro import settings as settings_module
-from ganrepro.settings import TrainSettings, identity_settings
+from ganrepro.training import settings as settings_module
+from ganrepro.training.settings import TrainSettings, identity_settings
 
 # Keys of an experiment that are not training settings.
 EXPERIMENT_KEYS = ("description", "dataset", "seeds", "grid", "variants", "reference")

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from ganrepro.config_files import load
-from ganrepro.declare import ALWAYS, declared
 from ganrepro.experiments import Run, expand_runs, settings_hash, split_definition
-from ganrepro.families import family
 from ganrepro.io import write_json
-from ganrepro.settings import TrainSettings
+from ganrepro.training.declare import ALWAYS, declared
+from ganrepro.training.families import family
+from ganrepro.training.settings import TrainSettings
 
 REPO = Path(__file__).resolve().parents[2]
 # Folders of a results tree whose entries are named by run (the rest are by dataset or table).

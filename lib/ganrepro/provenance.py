@@ -28,15 +28,56 @@ from typing import Any
 PACKAGE = Path(__file__).resolve().parent
 # Modules whose content cannot change a result (they format, lay out or time things).
 NEUTRAL = {"ganrepro.provenance", "ganrepro.io"}
+# Modules moved into the package's layers (2026-12-07), by their earlier name. Code versions
+# name and hash modules by their earlier names, so a move is not a code change: results made
+# before it keep their code version, and the re-run command lists none of them.
+MOVED = {
+    **{
+        f"ganrepro.{m}": f"ganrepro.training.{m}"
+        for m in ("declare", "settings", "families", "losses", "train", "noise", "latent")
+    },
+    "ganrepro.generate": "ganrepro.training.generate",
+    **{
+        f"ganrepro.{m}": f"ganrepro.evaluation.{m}"
+        for m in ("metrics", "analyses", "analysis", "crosscheck")
+    },
+    **{
+        f"ganrepro.{m}": f"ganrepro.reporting.{m}"
+        for m in (
+            "plots", "figures", "tables", "pages", "labels", "summaries", "references", "costs",
+            "docs", "config_reference", "records", "ladders", "images",
+        )
+    },
+}  # fmt: skip
+EARLIER = {new: old for old, new in MOVED.items()}
+
+
+def canonical(name: str) -> str:
+    """A module's name as code versions know it: its name before any move."""
+    for new, old in EARLIER.items():
+        if name == new or name.startswith(new + "."):
+            return old + name[len(new) :]
+    return name
+
+
+def current(name: str) -> str:
+    """Where a module recorded under ``name`` (perhaps an earlier one) lives today."""
+    for old, new in MOVED.items():
+        if name == old or name.startswith(old + "."):
+            return new + name[len(old) :]
+    return name
 
 
 def code_version(stage: str) -> dict[str, Any]:
     """What ran this job's ``stage`` (train, sample, features, fid, ...): the hash of each loaded
     ganrepro module, one hash over them (``version``) and the git commit if known."""
     modules = {
-        name: module_hash(Path(mod.__file__))
-        for name, mod in sorted(sys.modules.items())
-        if name.startswith("ganrepro.") and name not in NEUTRAL and getattr(mod, "__file__", None)
+        canonical(name): module_hash(Path(mod.__file__))
+        for name, mod in sorted(sys.modules.items(), key=lambda item: canonical(item[0]))
+        if name.startswith("ganrepro.")
+        and canonical(name) not in NEUTRAL
+        and getattr(mod, "__file__", None)
+        and name not in LAYER_PACKAGES
     }
     return {
         "stage": stage,
@@ -56,8 +97,11 @@ def chain_version(chain: Iterable[dict[str, Any]]) -> str:
 
 def module_hash(path: Path) -> str:
     """Hash of a module's syntax tree without docstrings: comments, docstrings and layout do
-    not change it, any change to what the code does does."""
+    not change it, nor does importing a moved module from its new place; any change to what
+    the code does does."""
     tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):  # first every import, as sorting compares them
+        _import_by_earlier_names(node)
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if (
@@ -67,8 +111,31 @@ def module_hash(path: Path) -> str:
             and isinstance(body[0].value, ast.Constant)
             and isinstance(body[0].value.value, str)
         ):
-            node.body = body[1:] or [ast.Pass()]
+            node.body = body = body[1:] or [ast.Pass()]
+        if isinstance(body, list):
+            # the order of imports is the formatter's (it sorts by module path), not the code's
+            imports = [n for n in body if isinstance(n, ast.Import | ast.ImportFrom)]
+            rest = [n for n in body if not isinstance(n, ast.Import | ast.ImportFrom)]
+            node.body = sorted(imports, key=ast.dump) + rest
     return _short(ast.dump(tree, include_attributes=False))
+
+
+# The layers' own packages: new files, with nothing in them that makes a result.
+LAYER_PACKAGES = {"ganrepro.training", "ganrepro.evaluation", "ganrepro.reporting"}
+
+
+def _import_by_earlier_names(node: ast.AST) -> None:
+    """Rewrite an import of a moved module (in place) as it was written before the move."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            alias.name = canonical(alias.name)
+    elif isinstance(node, ast.ImportFrom) and node.module:
+        if node.module in LAYER_PACKAGES:  # from ganrepro.training import settings
+            earlier = {canonical(f"{node.module}.{a.name}").rsplit(".", 1)[0] for a in node.names}
+            if len(earlier) == 1:
+                node.module = earlier.pop()
+        else:
+            node.module = canonical(node.module)
 
 
 @functools.lru_cache(maxsize=1)
@@ -90,7 +157,7 @@ def changed_modules(version: dict[str, Any]) -> list[str]:
     """The modules of a recorded code version whose current code differs (or that are gone)."""
     changed = []
     for name, digest in version.get("modules", {}).items():
-        path = PACKAGE.parent / (name.replace(".", "/") + ".py")
+        path = PACKAGE.parent / (current(name).replace(".", "/") + ".py")
         if not path.exists():
             path = path.with_suffix("") / "__init__.py"
         if not path.exists() or module_hash(path) != digest:

@@ -1,5 +1,6 @@
 """Build a family's networks by name; the families and their options are declared in
-ganrepro.families (torch-free, read by the Snakefile), the networks live in one module each.
+ganrepro.training.families (torch-free, read by the Snakefile), the networks live in one module
+each.
 
 The training loop never looks at the family's name: it asks for ``build_generator(model, ...)``.
 These two functions are the one door to the builders: they check the options against the
@@ -15,9 +16,9 @@ from typing import Any
 
 import torch.nn as nn
 
-from ganrepro.families import FAMILIES, family, family_options
 from ganrepro.models.layers import DOutput, check_classes
-from ganrepro.settings import declarations
+from ganrepro.training.families import FAMILIES, family, family_options
+from ganrepro.training.settings import declarations
 
 __all__ = [
     "COMMON_ARGS",

@@ -13,9 +13,9 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from ganrepro.families import DCGANOptions
 from ganrepro.models import conditional, dcgan
 from ganrepro.models.layers import DOutput, apply_spectral_norm, dcgan_init
+from ganrepro.training.families import DCGANOptions
 
 build_generator = conditional.build_generator
 

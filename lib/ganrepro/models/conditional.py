@@ -17,9 +17,9 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from ganrepro.families import ConditionalDCGANOptions, DCGANOptions
 from ganrepro.models import dcgan
 from ganrepro.models.layers import DOutput, Projection, require_labels
+from ganrepro.training.families import ConditionalDCGANOptions, DCGANOptions
 
 
 class ConditionalGenerator(nn.Module):

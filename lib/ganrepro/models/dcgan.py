@@ -15,8 +15,8 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from ganrepro.families import DCGANOptions
 from ganrepro.models.layers import DOutput, apply_spectral_norm, dcgan_init, n_upsamplings, norm2d
+from ganrepro.training.families import DCGANOptions
 
 
 class Generator(nn.Module):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from ganrepro.families import MLPOptions
 from ganrepro.models.layers import DOutput
+from ganrepro.training.families import MLPOptions
 
 
 class Generator(nn.Module):

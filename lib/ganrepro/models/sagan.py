@@ -16,7 +16,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ganrepro.families import SAGANOptions
 from ganrepro.models.layers import (
     ConditionalBatchNorm2d,
     DOutput,
@@ -27,6 +26,7 @@ from ganrepro.models.layers import (
     n_upsamplings,
     require_labels,
 )
+from ganrepro.training.families import SAGANOptions
 
 
 def attention_resolutions(image_size: int) -> list[int]:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganrepro.families import ConditionalCriticOptions, CriticOptions
 from ganrepro.models import conditional, dcgan
+from ganrepro.training.families import ConditionalCriticOptions, CriticOptions
 
 
 def _critic_options(options: CriticOptions) -> dict[str, Any]:

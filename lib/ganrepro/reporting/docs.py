@@ -1,0 +1,511 @@
+"""The generated documents: docs/results.md and its figures, README.md's generated blocks and
+bench/README.md's index of records, all made from the records under bench/records (and from
+nothing else), so no number in them is typed by hand; and docs/configuration.md, made from the
+settings' declarations and the config schema.
+
+    python -m ganrepro.reporting.docs            # write them
+    python -m ganrepro.reporting.docs --check    # exit 1, naming the files, if any differs (the
+    tests)
+
+A generated block of a hand-written file sits between ``<!-- begin generated: NAME -->`` and
+``<!-- end generated: NAME -->``; the text between the markers is replaced, the rest kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import math
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from ganrepro.io import atomic_path, write_text
+from ganrepro.reporting.ladders import changes, row_label
+from ganrepro.reporting.records import PROVENANCE, RECORDS, Record, read_records
+
+REPO = Path(__file__).resolve().parents[3]
+COMMAND = "python -m ganrepro.reporting.docs"
+LADDER_FIGURE = "docs/figures/ladder_fid.png"
+
+# What each benchmark measures, for the index and the results' section titles.
+TITLES = {
+    "fid_features": "FID features against the pytorch-fid CLI",
+    "train_throughput": "DCGAN training against PyTorch's DCGAN example loop",
+    "features_memory": "Memory of the features job by batch size",
+    "dry_run": "`snakemake -n` on a finished grid",
+    "family_throughput": "Training speed of each family (the laptop tier's budgets)",
+    "laptop_results": "The laptop tier: does every family learn on a CPU?",
+    "recipe": "The quality ladder: a DCGAN in 600,000 images",
+    "ema_statistics": "EMA of G: standing BatchNorm statistics",
+    "probe": "One-epoch probes",
+    "generator_snapshots": "Keeping G's weights every epoch: what it would cost",
+    "workflow_cost": "A config's whole run on a fresh clone",
+}
+# Sections of docs/results.md, in this order; others follow in name order.
+ORDER = ["workflow_cost", "laptop_results", "recipe", "fid_features", "train_throughput"]
+
+
+# -- formatting ---------------------------------------------------------------------------------
+
+
+def fmt(value: object) -> str:
+    """A cell: integers with thousands separators, floats to 4 significant digits (at least one
+    decimal below 1,000), empty cells as '—'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    whole = isinstance(value, float) and value.is_integer() and abs(value) >= 1000
+    if isinstance(value, int) or whole:
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        if value == 0:
+            return "0"
+        digits = max(1, 3 - int(math.floor(math.log10(abs(value)))))
+        return f"{value:.{digits}f}"
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in frame.astype(object).values]
+    return "\n".join([head, rule, *body])
+
+
+def _text(row: pd.Series, key: str) -> str:
+    """A provenance cell as text; empty (not 'nan') where the record has none."""
+    value = row.get(key, "")
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def machine(record: Record) -> str:
+    p = record.first
+    cpu = _text(p, "cpu") or "CPU not recorded"
+    features = f" ({_text(p, 'cpu_features')})" if _text(p, "cpu_features") else ""
+    threads = f", {fmt(p['threads'])} threads" if _text(p, "threads") else ""
+    gpu = f", {_text(p, 'gpu')}" if _text(p, "gpu") else ", no GPU"
+    return f"{cpu}{features}, {fmt(p.get('cores', ''))} cores{threads}{gpu}"
+
+
+def provenance_line(record: Record) -> str:
+    """Where a table's numbers come from: file, date, machine, packages, commit, command."""
+    p = record.first
+    packages = ", ".join(
+        f"{name} {_text(p, name)}"
+        for name in ("torch", "onnxruntime", "pytorch_fid")
+        if _text(p, name)
+    )
+    versions = sorted({str(v) for v in record.rows.get("code_version", []) if str(v) != "nan"})
+    code = f"code version {', '.join(versions)}" if versions else "code version not recorded"
+    return (
+        f"*Record [`{record.path.name}`](../bench/records/{record.path.name}), {record.date}; "
+        f"{machine(record)}; {packages}; commit {_text(p, 'commit') or '?'}, {code}; "
+        f"`{_text(p, 'command')}`.*"
+    )
+
+
+def own_columns(rows: pd.DataFrame) -> pd.DataFrame:
+    """A record's rows without the provenance columns (which the line above the table says)."""
+    return rows[[c for c in rows.columns if c not in PROVENANCE]]
+
+
+# -- sections -----------------------------------------------------------------------------------
+
+
+def generic_section(records: list[Record]) -> str:
+    """The latest record of a benchmark as a table of its own columns."""
+    record = records[-1]
+    rows = own_columns(record.rows).dropna(axis=1, how="all")
+    older = f" ({len(records) - 1} earlier records in bench/records.)" if len(records) > 1 else ""
+    return f"{provenance_line(record)}{older}\n\n{markdown_table(rows)}"
+
+
+def ladder_rows(records: list[Record]) -> pd.DataFrame:
+    """The quality ladder: the latest measurement of each row over every recipe record (rows
+    were run in several sittings), with the date and code of each, and each row's change
+    from its base row computed over them all (a side row's base may be in another record)."""
+    rows = pd.concat([r.rows for r in records], ignore_index=True)
+    rows = rows.drop_duplicates("variant", keep="last")
+    rows = rows.assign(order=rows.variant.map(_ladder_order)).sort_values("order")
+    rows = rows.drop(columns="order").reset_index(drop=True)
+    return rows.assign(change=changes(list(rows.variant), list(rows.fid_final.astype(float))))
+
+
+def _ladder_order(variant: str) -> tuple[int, str]:
+    label = row_label(variant)
+    return (int(re.match(r"\d+", label).group()), label)
+
+
+def ladder_table(rows: pd.DataFrame) -> pd.DataFrame:
+    n_final = int(rows.n_final.max())
+    epochs = rows.curve_epochs.iloc[0]
+    table = pd.DataFrame(
+        {
+            "row": "`" + rows.variant + "`",
+            "images seen": rows.images_seen.astype(int),
+            f"final FID ({n_final:,} samples)": rows.fid_final.astype(float).map("{:.1f}".format),
+            "change from its base row": rows.change.map(
+                lambda c: "—" if math.isnan(c) else f"{c:+.1f}"
+            ),
+            f"curve FID ({int(rows.n_curve.max()):,}) at epochs {epochs}": rows.curve,
+            "sample contrast": rows.contrast.astype(float).map("{:.2f}".format),
+            "training (min)": rows.train_min.astype(float).map("{:.0f}".format),
+            "peak memory (GB)": rows.peak_rss_gb.astype(float).map("{:.2f}".format),
+            "date": rows.date,
+            "commit": rows.commit,
+            "code version": rows.code_version,
+        }
+    )
+    return table
+
+
+def recipe_section(records: list[Record]) -> str:
+    rows = ladder_rows(records)
+    versions = rows.code_version.nunique()
+    mixed = (
+        f"Rows were measured under {versions} code versions (per row below)."
+        if versions > 1
+        else "Every row was measured under one code version."
+    )
+    sources = ", ".join(f"[`{r.path.name}`](../bench/records/{r.path.name})" for r in records)
+    return (
+        f"*Records {sources}; {machine(records[-1])}; `{records[-1].first['command']}`.* "
+        f"{mixed} A side row (`3a_`) is compared with its base row (3), not the row above.\n\n"
+        f"{markdown_table(ladder_table(rows))}\n\n"
+        f"![FID of each ladder row against images seen](figures/{Path(LADDER_FIGURE).name})"
+    )
+
+
+def snapshots_section(records: list[Record]) -> str:
+    """The cost of keeping G every epoch: one row per architecture, and the config's sums."""
+    record = records[-1]
+    rows = own_columns(record.rows)
+    per_run, total = rows.iloc[:-1], rows.iloc[-1]
+    kinds = per_run.drop_duplicates(["model", "width", "image_size"])
+    table = kinds[["model", "width", "image_size", "generator_mb", "checkpoint_mb"]]
+    ratio = total.every_epoch_mb / total.checkpoints_mb
+    return (
+        f"{provenance_line(record)}\n\n{markdown_table(table.reset_index(drop=True))}\n\n"
+        f"Over {total.run}: a generator every epoch ({fmt(int(total.epochs))} epochs) "
+        f"{fmt(total.every_epoch_mb / 1024)} GB, against {fmt(total.checkpoints_mb / 1024)} GB "
+        f"for the full checkpoints of the {fmt(int(total.checkpoints))} scored epochs "
+        f"({fmt(ratio)}x)."
+    )
+
+
+SECTIONS: dict[str, Callable[[list[Record]], str]] = {
+    "recipe": recipe_section,
+    "generator_snapshots": snapshots_section,
+}
+
+
+def ladder_figure(records: list[Record], path: Path) -> None:
+    """Curve FID of each ladder row against images seen (from the record's curve columns)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = ladder_rows(records)
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for i, r in enumerate(rows.itertuples()):
+        epochs = [int(e) for e in str(r.curve_epochs).split("/")]
+        fids = [float(f) for f in str(r.curve).split("/")]
+        images = [e * r.images_seen / r.epochs / 1000 for e in epochs]
+        ax.plot(images, fids, marker="o", color=plt.cm.tab10(i), label=r.variant)
+        ax.scatter([r.images_seen / 1000], [r.fid_final], marker="D", color=plt.cm.tab10(i))
+    ax.set_xlabel("images seen by D (thousands)")
+    n_curve, n_final = int(rows.n_curve.max()), int(rows.n_final.max())
+    ax.set_ylabel(f"FID ({n_curve:,} samples; diamonds {n_final:,})")
+    ax.set_title("The quality ladder (records: bench/records/*-recipe.csv)", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    save_png(fig, path)
+
+
+def save_png(fig, path: Path) -> None:
+    """A PNG whose bytes depend only on the figure (no software or date metadata), so that a
+    regenerated figure can be compared with the committed one."""
+    import matplotlib.pyplot as plt
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
+    plt.close(fig)
+
+
+# -- the README's quick start --------------------------------------------------------------------
+
+QUICK_START = re.compile(r"<!-- begin quick-start -->(.*?)<!-- end quick-start -->", re.S)
+INSTALL = re.compile(r"^(python3? -m venv|pip install|\. \.venv/bin/activate)")
+
+
+def quick_start_commands(readme: Path) -> tuple[list[str], list[str]]:
+    """(commands to run, install commands) of README.md's quick-start block, as a user types
+    them: the tests and the first-run benchmark run exactly these."""
+    match = QUICK_START.search(readme.read_text())
+    fence = match and re.search(r"```bash\n(.*?)```", match.group(1), re.S)
+    if not fence:
+        raise ValueError(
+            f"{readme}: no ```bash block between <!-- begin/end quick-start --> markers"
+        )
+    lines = [line.split("  #")[0].strip() for line in fence.group(1).splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    install = [ln for ln in lines if any(INSTALL.match(p.strip()) for p in ln.split("&&"))]
+    return [line for line in lines if line not in install], install
+
+
+# -- the shipped configs -----------------------------------------------------------------------
+
+CONFIGS = {
+    "config.yaml": "the full reproduction: every reference's experiments at GPU-sized budgets",
+    "configs/first_run.yaml": "a first run: every kind of output once, in minutes on a laptop",
+    "configs/mirror.yaml": "every experiment of config.yaml on a tiny budget: CI and the tests",
+    "configs/laptop.yaml": "the laptop tier: each family long enough on a CPU for real FIDs",
+    "configs/laptop_grid.yaml": "learning rate x batch size on the laptop tier's protocol",
+    "configs/recipe.yaml": "the quality ladder: a DCGAN in 600,000 images, one ingredient a row",
+}
+
+
+def trained_runs(path: Path) -> int:
+    """How many runs a config trains (a run shared by two experiments counts once)."""
+    from ganrepro.config_files import load
+    from ganrepro.experiments import expand_runs, trained_as
+
+    return len(set(trained_as(expand_runs(load(path))).values()))
+
+
+def measured_cost(config: str, grouped: dict[str, list[Record]]) -> str:
+    """The cost of a config's run from its latest record, or what to run to measure it."""
+    runs = [r for r in grouped.get("workflow_cost", []) if config in set(r.rows["config"])]
+    if runs:
+        total = runs[-1].rows.iloc[-1]
+        return (
+            f"{total.wall_s / 60:.1f} min, {int(total.jobs)} jobs "
+            f"([{runs[-1].date}](bench/records/{runs[-1].path.name}))"
+        )
+    if config == "configs/recipe.yaml" and "recipe" in grouped:
+        rows = ladder_rows(grouped["recipe"])
+        return (
+            f"{rows.wall_min.astype(float).mean():.0f} min of jobs a row "
+            f"({len(rows)} rows; [docs/results.md](docs/results.md))"
+        )
+    return f"not measured yet (`python -m bench run workflow_cost --config {config}`)"
+
+
+def configs_table(root: Path = REPO, directory: Path = RECORDS) -> str:
+    grouped = by_benchmark(directory)
+    rows = [
+        {
+            "config": f"`{name}`",
+            "what it is for": purpose,
+            "runs": trained_runs(root / name),
+            "measured cost here": measured_cost(name, grouped),
+        }
+        for name, purpose in CONFIGS.items()
+    ]
+    return markdown_table(pd.DataFrame(rows))
+
+
+# -- the documents ------------------------------------------------------------------------------
+
+
+def by_benchmark(directory: Path) -> dict[str, list[Record]]:
+    grouped: dict[str, list[Record]] = {}
+    for record in read_records(directory):
+        grouped.setdefault(record.benchmark, []).append(record)
+    return grouped
+
+
+def results_markdown(directory: Path = RECORDS) -> str:
+    grouped = by_benchmark(directory)
+    names = [n for n in ORDER if n in TITLES] + sorted(set(TITLES) - set(ORDER))
+    names += sorted(set(grouped) - set(names))
+    parts = [
+        "# Results",
+        "",
+        f"Generated by `{COMMAND}` from the records under `bench/records/` (one per "
+        "invocation of `python -m bench run <name>`); do not edit. Each table says its record, "
+        "date, machine, packages, commit and code version. This machine's speed changes from "
+        "day to day (2 shared cores): compare ratios measured in one record, not times across "
+        "records. What was tried and learnt, dated, is in [findings.md](findings.md).",
+    ]
+    for name in names:
+        title = TITLES.get(name, name)
+        parts += ["", f"## {title}", ""]
+        if name not in grouped:
+            parts.append(f"No record yet: `python -m bench run {name}` writes one.")
+            continue
+        section = SECTIONS.get(name, generic_section)
+        parts.append(section(grouped[name]))
+    return "\n".join(parts) + "\n"
+
+
+def headline(directory: Path = RECORDS) -> str:
+    """README's results block: the ladder's rows and the speed ratios, each from its record."""
+    grouped = by_benchmark(directory)
+    lines = []
+    if "recipe" in grouped:
+        rows = ladder_rows(grouped["recipe"])
+        best = rows.loc[rows.fid_final.astype(float).idxmin()]
+        lines.append(
+            f"The quality ladder (`configs/recipe.yaml`, a DCGAN trained on CIFAR-10 on this "
+            f"2-core CPU): FID **{best.fid_final:.1f}** after {int(best.images_seen):,} images "
+            f"(row `{best.variant}`; {int(best.n_final):,} samples against the whole test split of "
+            "the offline JPEG copy), one ingredient per row:"
+        )
+        lines += ["", markdown_table(ladder_table(rows).iloc[:, :4]), ""]
+        lines.append(f"![FID of each ladder row against images seen]({LADDER_FIGURE})")
+    speed = speed_table(grouped)
+    if speed:
+        lines += ["", "Speed against the tools our users would use instead, both sides in one run:"]
+        lines += ["", speed]
+    if not lines:
+        lines.append("No records yet: see [docs/results.md](docs/results.md).")
+    lines += ["", f"Every number above and in docs/results.md is generated (`{COMMAND}`)."]
+    return "\n".join(lines)
+
+
+def speed_table(grouped: dict[str, list[Record]]) -> str:
+    """Ours against the pytorch-fid CLI and PyTorch's DCGAN example, from the latest records:
+    the first row of each record is theirs (ratio 1), the others ours."""
+    rows = []
+    what = {
+        "fid_features": "FID statistics of {images} test images",
+        "train_throughput": "DCGAN training, batch {batch_size}",
+    }
+    for name, task in what.items():
+        if name not in grouped:
+            continue
+        record = grouped[name][-1]
+        theirs, *ours = record.rows.to_dict("records")
+        for side in ours:
+            rows.append(
+                {
+                    "task": task.format(**{k: fmt(v) for k, v in theirs.items()}),
+                    "theirs (images/s)": f"{theirs['side']}: {fmt(theirs['images_per_s'])}",
+                    "ours (images/s)": f"{side['side']}: {fmt(side['images_per_s'])}",
+                    "ratio": f"{side['ratio']:.2f}x",
+                    "record": f"[{record.date}](bench/records/{record.path.name})",
+                }
+            )
+    return markdown_table(pd.DataFrame(rows)) if rows else ""
+
+
+def bench_index(directory: Path = RECORDS) -> str:
+    rows = [
+        {
+            "record": f"[`{r.path.name}`](records/{r.path.name})",
+            "benchmark": r.benchmark,
+            "date": r.date,
+            "rows": len(r.rows),
+            "commit": r.first.get("commit", ""),
+            "command": f"`{r.first.get('command', '')}`",
+        }
+        for r in read_records(directory)
+    ]
+    return markdown_table(pd.DataFrame(rows)) if rows else "No records yet."
+
+
+def fill_blocks(text: str, blocks: dict[str, str], where: str) -> str:
+    """Replace each generated block's body; a marker missing from the file is an error."""
+    for name, body in blocks.items():
+        pattern = re.compile(
+            rf"(<!-- begin generated: {name} -->\n).*?(<!-- end generated: {name} -->)", re.S
+        )
+        if not pattern.search(text):
+            raise ValueError(
+                f"{where}: no '<!-- begin generated: {name} -->' ... '<!-- end generated: "
+                f"{name} -->' markers; put them where the generated {name} block goes"
+            )
+        replacement = body.rstrip("\n") + "\n"
+        text = pattern.sub(lambda m, r=replacement: m.group(1) + r + m.group(2), text)
+    return text
+
+
+def documents(root: Path = REPO, directory: Path = RECORDS) -> dict[Path, str]:
+    """Every generated text file, path -> content."""
+    readme = root / "README.md"
+    bench = root / "bench" / "README.md"
+    from ganrepro.reporting.config_reference import markdown as configuration_reference
+
+    return {
+        root / "docs" / "results.md": results_markdown(directory),
+        root / "docs" / "configuration.md": configuration_reference(),
+        readme: fill_blocks(
+            readme.read_text(),
+            {"configs": configs_table(root, directory), "headline": headline(directory)},
+            str(readme),
+        ),
+        bench: fill_blocks(bench.read_text(), {"records": bench_index(directory)}, str(bench)),
+    }
+
+
+def figures(root: Path = REPO, directory: Path = RECORDS) -> dict[Path, Callable[[Path], None]]:
+    grouped = by_benchmark(directory)
+    out: dict[Path, Callable[[Path], None]] = {}
+    if "recipe" in grouped:
+        out[root / LADDER_FIGURE] = lambda p: ladder_figure(grouped["recipe"], p)
+    return out
+
+
+def check(root: Path = REPO, directory: Path = RECORDS) -> list[str]:
+    """The generated files that differ from a fresh generation (a diff each)."""
+    problems = []
+    for path, text in documents(root, directory).items():
+        old = path.read_text() if path.exists() else ""
+        if old != text:
+            diff = difflib.unified_diff(
+                old.splitlines(), text.splitlines(), str(path), "generated", lineterm="", n=1
+            )
+            problems.append("\n".join(list(diff)[:40]))
+    for path, draw in figures(root, directory).items():
+        fresh = path.with_name(f".{path.name}.check.png")
+        try:
+            draw(fresh)
+            if not path.exists() or path.read_bytes() != fresh.read_bytes():
+                problems.append(f"{path}: differs from a fresh drawing")
+        finally:
+            fresh.unlink(missing_ok=True)
+    return problems
+
+
+def write(root: Path = REPO, directory: Path = RECORDS) -> list[Path]:
+    written = []
+    for path, text in documents(root, directory).items():
+        if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text(path, text)
+            written.append(path)
+    for path, draw in figures(root, directory).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draw(path)
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if any file differs")
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = check()
+        for p in problems:
+            print(p, file=sys.stderr)
+        if problems:
+            print(f"generated files are out of date: run `{COMMAND}`", file=sys.stderr)
+        return 1 if problems else 0
+    for path in write():
+        print(path.relative_to(REPO))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
