@@ -20,7 +20,7 @@ from ganrepro.training.families import FAMILIES
 from ganrepro.training.settings import TrainSettings, declarations, identity_settings
 from tiny_training import random_images, trainer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "schemas" / "config.schema.yaml"
 QUICK = load(ROOT / "configs" / "mirror.yaml")
 

@@ -19,7 +19,7 @@ from ganrepro.training import settings as settings_module
 from ganrepro.training.train import ReplayBuffer, TrainSettings, model_config
 from tiny_training import random_images, trainer, weights
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -30,7 +30,7 @@ import yaml
 from ganrepro.config_files import load
 from workflow_cli import local_config, overlaid, snakemake_command
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 SCRIPTS = REPO / "tests" / "slurm"
 PROFILES = [REPO / "profiles" / "slurm", REPO / "profiles" / "slurm-test"]

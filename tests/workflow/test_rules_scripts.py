@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from ganrepro.rule import EXECUTION_OPTIONS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = sorted((REPO / "scripts").glob("*.py"))
 GIVEN_BY_RUN_RULE = {"threads", "log", *EXECUTION_OPTIONS}
 # The analysis rules are made in a loop over the registry (rules/analysis.smk), which rules()

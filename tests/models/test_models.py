@@ -31,7 +31,7 @@ from ganrepro.models.layers import ConditionalBatchNorm2d, SelfAttention, spectr
 from ganrepro.training.generate import generate
 from ganrepro.training.train import Trainer, TrainSettings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONDITIONAL_FAMILIES = sorted(n for n, c in CONDITIONAL.items() if c)
 UNCONDITIONAL_FAMILIES = sorted(n for n, c in CONDITIONAL.items() if not c)
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from ganrepro.reporting import costs
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
 import costs as costs_script  # noqa: E402
 

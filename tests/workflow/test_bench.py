@@ -23,7 +23,7 @@ from ganrepro.config_files import load
 from ganrepro.reporting.records import PROVENANCE, read_record
 from table_rows import score_table_row
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CIFAR = REPO.parent / "shared" / "data" / "cifar10-jpeg"
 
 
@@ -97,7 +97,7 @@ def test_bench_and_tests_do_not_import_each_other():
         text = path.read_text()
         assert "sys.path" not in text, f"{path}: bench is a package; no sys.path edits"
         assert not re.search(r"^\s*(from|import) (workflow_cli|table_rows|tests)\b", text, re.M)
-    for path in (REPO / "tests").glob("*.py"):
+    for path in (REPO / "tests").rglob("*.py"):
         assert not re.search(r"^\s*(from|import) bench\b", path.read_text(), re.M), path
 
 

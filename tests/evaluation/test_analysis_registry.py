@@ -14,7 +14,7 @@ from ganrepro.evaluation import analysis as registry
 from ganrepro.evaluation.analysis import ANALYSES, Analysis, Output, key
 from ganrepro.rule import EXECUTION_OPTIONS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "schemas" / "config.schema.yaml"
 GIVEN_BY_RUN_RULE = {"threads", "log", *EXECUTION_OPTIONS}
 

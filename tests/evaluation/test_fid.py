@@ -23,7 +23,7 @@ import torch
 from PIL import Image
 from scipy import linalg
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 try:
     import ganrepro  # noqa: F401
 except ImportError:  # running from a checkout without `pip install -e .`

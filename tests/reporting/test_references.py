@@ -21,7 +21,7 @@ from ganrepro.reporting.references import (
     protocol_differences,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = config_schema(ROOT / "schemas" / "config.schema.yaml")
 FULL = load(ROOT / "config.yaml")  # the references with it (configs/references.yaml)
 REFERENCES = ROOT.parent / "shared" / "references"

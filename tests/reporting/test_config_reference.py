@@ -21,7 +21,7 @@ from ganrepro.training.families import FAMILIES
 from ganrepro.training.losses import LOSSES
 from ganrepro.training.settings import TrainSettings, declarations
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "configuration.md"
 
 

@@ -17,7 +17,7 @@ import torch
 from scipy.spatial.distance import cdist
 from scipy.stats import entropy
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 try:
     import ganrepro  # noqa: F401
 except ImportError:  # a checkout without `pip install -e .`

@@ -15,7 +15,7 @@ from ganrepro.experiments import expand_runs, trained_as
 from ganrepro.reporting import docs
 from ganrepro.reporting.records import read_record, write_record
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_readme_and_docs_equal_a_fresh_generation_from_the_records():

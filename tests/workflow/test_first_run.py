@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from ganrepro.reporting.docs import quick_start_commands
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 
 

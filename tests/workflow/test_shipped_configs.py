@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "lib"))
 from ganrepro.config_files import KEY, load  # noqa: E402
 from ganrepro.config_schema import config_schema, validate_config  # noqa: E402
