@@ -161,8 +161,9 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
     # fid.intermediate_images
     # a folder's epochs that are some member's last (a shared folder may end several members)
     member_last = by_epoch.groupby("run").epoch.max()
-    final_epochs = by_epoch.assign(last=by_epoch.run.map(member_last)).groupby("trained_as").last
-    final_epochs = final_epochs.agg(set)
+    final_epochs = (
+        by_epoch.assign(final=by_epoch.run.map(member_last)).groupby("trained_as")["final"].agg(set)
+    )
     n_final, n_curve = QUICK["fid"]["generated_images"], QUICK["fid"]["intermediate_images"]
     for _, row in by_epoch.iterrows():
         score = json.loads(
