@@ -15,7 +15,7 @@ import yaml
 from ganrepro.experiments import expand_runs
 from ganrepro.migrate import apply, legacy_member_name, legacy_names, plan
 from test_run_names import CONFIGS, load
-from workflow_cli import CIFAR10_JPEG, FID_WEIGHTS, planned_jobs, snakemake, write_config
+from workflow_cli import CIFAR10_JPEG, planned_jobs, snakemake, tiny_config, write_config
 
 REPO = Path(__file__).resolve().parents[1]
 LEGACY_GOLDEN = REPO / "tests" / "golden" / "run_names_until_2026-12-07.yaml"
@@ -111,31 +111,13 @@ def test_a_results_folder_made_by_the_earlier_code_is_migrated_then_nothing_is_r
     code = legacy_code(tmp_path)
     work = tmp_path / "work"
     work.mkdir()
-    cfg = {
-        "results": "results",
-        "device": "cpu",
-        "threads": 1,
-        "datasets": {
-            "cifar10": {
-                "source": "image_folder",
-                "root": str(CIFAR10_JPEG),
-                "download": False,
-                "image_size": 32,
-                "channels": 3,
-                "describes": "CIFAR-10",
-                "jpeg": True,
-                "train_images": 200,
-                "test_images": 60,
-            },
-        },  # fmt: skip
-        "fid": {"weights": str(FID_WEIGHTS), "reference_images": 60, "generated_images": 20},
-        "sampling": {"grid_images": 16},
-        "defaults": {"dataset": "cifar10", "latent_dim": 16, "width": 8, "batch_size": 50},
-        "experiments": {
+    cfg = tiny_config(
+        "results",
+        {
             "base": {"epochs": 2, "eval_epochs": [1, 2]},
             "short": {"description": "base's first epoch", "epochs": 1},
         },
-    }
+    )
     config = write_config(work / "config.yaml", cfg)
     snakemake(work, config, "--cores", "2", snakefile=code / "Snakefile")
     earlier = sorted(p.name for p in (work / "results" / "runs").iterdir())

@@ -85,3 +85,30 @@ def planned_jobs(out: str) -> list[tuple[str, dict[str, str]]]:
             pairs = found.group(1).split(", ") if found else []
             jobs.append((rule.group(1), dict(p.split("=", 1) for p in pairs)))
     return jobs
+
+
+def tiny_config(results: str | Path, experiments: dict) -> dict:
+    """A workflow of seconds (200 training images at 32 px, width 8, FID of 20 samples against
+    60 test images), offline, with these experiments."""
+    return {
+        "results": str(results),
+        "device": "cpu",
+        "threads": 1,
+        "datasets": {
+            "cifar10": {
+                "source": "image_folder",
+                "root": str(CIFAR10_JPEG),
+                "download": False,
+                "image_size": 32,
+                "channels": 3,
+                "describes": "CIFAR-10",
+                "jpeg": True,
+                "train_images": 200,
+                "test_images": 60,
+            },
+        },  # fmt: skip
+        "fid": {"weights": str(FID_WEIGHTS), "reference_images": 60, "generated_images": 20},
+        "sampling": {"grid_images": 16},
+        "defaults": {"dataset": "cifar10", "latent_dim": 16, "width": 8, "batch_size": 50},
+        "experiments": experiments,
+    }

@@ -30,37 +30,21 @@ from typing import Any
 from ganrepro.config_files import load
 from ganrepro.experiments import Run, expand_runs, settings_hash, split_definition
 from ganrepro.io import write_json
-from ganrepro.training.declare import ALWAYS, declared
-from ganrepro.training.families import family
-from ganrepro.training.settings import TrainSettings
+from ganrepro.training.settings import TrainSettings, identity_settings
 
 REPO = Path(__file__).resolve().parents[2]
 # Folders of a results tree whose entries are named by run (the rest are by dataset or table).
 BY_RUN = ("runs", "analysis", "png", "benchmarks", "logs")
 
 
-def legacy_identity_settings(settings: TrainSettings) -> dict[str, Any]:
-    """The settings that named a run before 2026-12-07: every setting away from its neutral
-    value, the length and the scored epochs included."""
-    out: dict[str, Any] = {}
-    for name, decl in declared(type(settings)).items():
-        value = getattr(settings, name)
-        if name == "model_options":
-            options = family(settings.model).declared_options()
-            value = {k: v for k, v in value.items() if v != options[k].neutral}
-            if value:
-                out[name] = value
-        elif decl.neutral is ALWAYS or value != decl.neutral:
-            out[name] = list(value) if isinstance(value, tuple) else value
-    return out
-
-
 def legacy_member_name(member: str, run: Run, datasets: dict[str, Any]) -> str:
     """A member's own name before 2026-12-07: its name today and a hash of its earlier identity
-    (seed and data as today, settings as ``legacy_identity_settings``)."""
+    (seed and data as today; every setting away from its neutral value, the length and the scored
+    epochs included)."""
     settings = TrainSettings.from_dict(run.settings)
     data = split_definition(datasets[run.dataset], "train")
-    identity = {"settings": legacy_identity_settings(settings), "seed": run.seed, "data": data}
+    key_settings = identity_settings(settings, every_option=True)  # length, scored epochs too
+    identity = {"settings": key_settings, "seed": run.seed, "data": data}
     return f"{member}-{settings_hash(identity)}"
 
 

@@ -14,38 +14,20 @@ import pytest
 import torch
 import yaml
 from ganrepro.experiments import expand_runs
-from workflow_cli import CIFAR10_JPEG, FID_WEIGHTS, planned_jobs, snakemake, write_config
+from workflow_cli import CIFAR10_JPEG, planned_jobs, snakemake, tiny_config, write_config
 
 COMPUTE = {"train", "sample", "sample_features", "fid"}
 
 
-def tiny_config(results) -> dict:
-    return {
-        "results": str(results),
-        "device": "cpu",
-        "threads": 1,
-        "datasets": {
-            "cifar10": {
-                "source": "image_folder",
-                "root": str(CIFAR10_JPEG),
-                "download": False,
-                "image_size": 32,
-                "channels": 3,
-                "describes": "CIFAR-10",
-                "jpeg": True,
-                "train_images": 200,
-                "test_images": 60,
-            },
-        },  # fmt: skip
-        "fid": {"weights": str(FID_WEIGHTS), "reference_images": 60, "generated_images": 20},
-        "sampling": {"grid_images": 16},
-        "defaults": {"dataset": "cifar10", "latent_dim": 16, "width": 8, "batch_size": 50},
-        "experiments": {
+def grow_config(results) -> dict:
+    return tiny_config(
+        results,
+        {
             "base": {"epochs": 2, "eval_epochs": [1, 2]},
             "neighbour": {"description": "the same weights as base", "epochs": 2},
             "cosine": {"epochs": 2, "lr_schedule": "cosine"},
         },
-    }
+    )
 
 
 def folders(cfg: dict) -> dict[str, str]:
@@ -57,7 +39,7 @@ def finished(tmp_path_factory):
     if not CIFAR10_JPEG.is_dir():
         pytest.skip(f"offline CIFAR-10 copy not found at {CIFAR10_JPEG}")
     work = tmp_path_factory.mktemp("grow")
-    cfg = tiny_config(work / "results")
+    cfg = grow_config(work / "results")
     snakemake(work, write_config(work / "config.yaml", cfg), "--cores", "2")
     return work, cfg
 
@@ -135,7 +117,7 @@ def test_extending_a_constant_run_continues_it_and_equals_one_uninterrupted_run(
     log = (work / "results" / "logs" / "train" / run / "epoch0003.log").read_text()
     assert "from epoch 2 to 3" in log
     # the same run trained to epoch 3 in one job, in another results folder
-    alone = tiny_config(tmp_path / "results")
+    alone = grow_config(tmp_path / "results")
     alone["experiments"] = {"base": {"epochs": 3}}
     assert folders(alone)["base-s0"] == run
     target = f"{tmp_path}/results/runs/{run}/checkpoints/epoch0003.pt"

@@ -186,17 +186,19 @@ def settings_schema() -> dict[str, Any]:
     return {"type": "object", "properties": props}
 
 
-def identity_settings(settings: TrainSettings) -> dict[str, Any]:
+def identity_settings(settings: TrainSettings, *, every_option: bool = False) -> dict[str, Any]:
     """The settings that make a run's weights what they are: every setting without a neutral
     value, and each technique (and model option) whose value is not its neutral one. A new
     setting that is off by default is absent here, so it renames no run. The scored epochs are
     never here, and the length only while a setting that depends on it is on
-    (`length_matters`): a run with a constant schedule is the first epochs of a longer one."""
+    (`length_matters`): a run with a constant schedule is the first epochs of a longer one.
+    ``every_option`` keeps them all, as run names did before 2026-12-07 (ganrepro.migrate)."""
     out: dict[str, Any] = {}
-    with_length = length_matters(settings)
+    with_length = every_option or length_matters(settings)
     for name, decl in declared(type(settings)).items():
         value = getattr(settings, name)
-        if decl.identity == "never" or (decl.identity == "length" and not with_length):
+        never = decl.identity == "never" and not every_option
+        if never or (decl.identity == "length" and not with_length):
             continue
         if name == "model_options":
             options = family(settings.model).declared_options()
