@@ -177,8 +177,8 @@ def test_a_new_metric_is_its_module_one_entry_and_a_caption(tmp_path):
     for part in parts:
         src = REPO / part
         (shutil.copytree if src.is_dir() else shutil.copy)(src, repo / part)
-    (repo / "lib" / "ganrepro" / "analyses" / "toy_mean.py").write_text(TOY_MODULE)
-    entries = repo / "lib" / "ganrepro" / "analysis.py"
+    (repo / "lib" / "ganrepro" / "evaluation" / "analyses" / "toy_mean.py").write_text(TOY_MODULE)
+    entries = repo / "lib" / "ganrepro" / "evaluation" / "analysis.py"
     assert entries.read_text().count(MARKER) == 1
     entries.write_text(entries.read_text().replace(MARKER, TOY_ENTRY + MARKER))
     (repo / "report" / "toy_mean.rst").write_text("The mean pool3 feature of the samples.\n")
