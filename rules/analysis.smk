@@ -48,6 +48,13 @@ rule analysis_table:
             subcategory=ALL_EXPERIMENTS,
             labels={"item": "analysis table (CSV)"},
         ),
+        page=report(
+            f"{R}/tables/analysis.html",
+            caption="../report/analysis_table.rst",
+            category=ANALYSES,
+            subcategory=ALL_EXPERIMENTS,
+            labels={"item": "analysis table"},
+        ),
     params:
         runs=[
             {"run": run, "experiment": exp, "epoch": epoch}

@@ -44,6 +44,13 @@ rule experiment_tables:
             subcategory=lambda w: w.exp,
             labels={"item": "3 FID per run (CSV)"},
         ),
+        table_page=report(
+            f"{R}/tables/experiments/{{exp}}.html",
+            caption="../report/experiment_table.rst",
+            category=FID_SCORES,
+            subcategory=lambda w: w.exp,
+            labels={"item": "3 FID per run"},
+        ),
         by_epoch=f"{R}/tables/experiments/{{exp}}.by_epoch.csv",
         loss_plot=report(
             f"{R}/plots/losses/{{exp}}.png",
@@ -109,7 +116,7 @@ rule aggregate:
             caption="../report/fid_summary.rst",
             category=FID_SCORES,
             subcategory=ALL_EXPERIMENTS,
-            labels={"item": "2 final FID per setting (CSV)"},
+            labels={"item": "2 final FID per run (CSV)"},
         ),
         code_versions=report(
             f"{R}/tables/code_versions.csv",
@@ -117,6 +124,27 @@ rule aggregate:
             category=FID_SCORES,
             subcategory=ALL_EXPERIMENTS,
             labels={"item": "4 code versions (CSV)"},
+        ),
+        by_epoch_page=report(
+            f"{R}/tables/fid_by_epoch.html",
+            caption="../report/fid_by_epoch.rst",
+            category=FID_SCORES,
+            subcategory=ALL_EXPERIMENTS,
+            labels={"item": "3 FID of every run and epoch"},
+        ),
+        summary_page=report(
+            f"{R}/tables/fid_summary.html",
+            caption="../report/fid_summary.rst",
+            category=FID_SCORES,
+            subcategory=ALL_EXPERIMENTS,
+            labels={"item": "2 final FID per run"},
+        ),
+        code_versions_page=report(
+            f"{R}/tables/code_versions.html",
+            caption="../report/code_versions.rst",
+            category=FID_SCORES,
+            subcategory=ALL_EXPERIMENTS,
+            labels={"item": "4 code versions"},
         ),
         fid_plot=report(
             f"{R}/plots/fid_vs_epoch.png",
@@ -142,21 +170,43 @@ rule aggregate:
 rule costs:
     input:
         tables=[f"{R}/tables/fid_summary.csv", *analysis_targets()],
+        # and the tables' pages, so that a results folder made before a page existed gets it
+        pages=[
+            *(f"{R}/tables/{name}.html" for name in ("fid_summary", "fid_by_epoch", "code_versions")),
+            *(f"{R}/tables/experiments/{exp}.html" for exp in EXPERIMENTS),
+            *(p.removesuffix(".csv") + ".html" for p in analysis_targets()),
+        ],
     output:
-        runs_table=COST_TABLES[0],
-        experiments_table=COST_TABLES[1],
-        jobs_table=COST_TABLES[2],
+        runs_table=report(
+            COST_TABLES[0],
+            caption="../report/costs.rst",
+            category=COST,
+            subcategory=ALL_EXPERIMENTS,
+            labels={"item": "cost per run (CSV)"},
+        ),
+        experiments_table=report(
+            COST_TABLES[1],
+            caption="../report/costs.rst",
+            category=COST,
+            subcategory=ALL_EXPERIMENTS,
+            labels={"item": "cost per experiment (CSV)"},
+        ),
+        jobs_table=report(
+            COST_TABLES[2],
+            caption="../report/costs.rst",
+            category=COST,
+            subcategory=ALL_EXPERIMENTS,
+            labels={"item": "cost per job (CSV)"},
+        ),
         page=report(
             f"{R}/tables/costs.html",
             caption="../report/costs.rst",
             category=COST,
             subcategory=ALL_EXPERIMENTS,
-            labels={"item": "cost of every run and experiment"},
+            labels={"item": "cost of every experiment and run"},
         ),
     params:
         experiments=EXPERIMENTS,
-        # the results folder, from the output's path (R/tables/costs/runs.csv)
-        results=lambda w, output: str(Path(output.runs_table).parents[2]),
     log:
         f"{R}/logs/costs.log",
     conda:

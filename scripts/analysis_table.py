@@ -1,19 +1,22 @@
 """Rule analysis_table: the numbers of every analysis with a table part
 (ganrepro.evaluation.analysis) for
-the analysed runs, in one CSV, each number with its protocol."""
+the analysed runs, in one CSV, each number with its protocol, and as a page to read."""
 
 from ganrepro.evaluation.analysis import analysis_table
-from ganrepro.io import open_log, write_csv
+from ganrepro.io import open_log, write_csv, write_text
+from ganrepro.reporting.pages import analysis_page
 from ganrepro.rule import run_rule
 
 
-def main(*, scores, runs, table, figures=(), log=None):
+def main(*, scores, runs, table, page=None, figures=(), log=None):
     """``scores``: for each of ``runs`` ([{"run", "experiment", "epoch"}]) in turn, the JSON of
     each analysis with table rows, in the registry's order. ``figures`` (the outputs of the
     analyses without) are not read."""
     with open_log(log) as logf:
         df = analysis_table(runs, scores)
         write_csv(df, table)
+        if page:
+            write_text(page, analysis_page(df))
         print(f"{len(df)} rows for {len(runs)} runs -> {table}", file=logf)
 
 

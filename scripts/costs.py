@@ -11,7 +11,8 @@ from ganrepro.reporting.costs import (
     run_costs,
     train_device,
 )
-from ganrepro.reporting.pages import table_page
+from ganrepro.reporting.labels import describe_setting
+from ganrepro.reporting.pages import cost_views, table_page
 from ganrepro.rule import run_rule
 
 NOTE = (
@@ -26,33 +27,45 @@ NOTE = (
 def main(
     *,
     experiments,
-    results,
     runs_table,
     experiments_table,
     jobs_table,
     page,
     tables=(),
+    pages=(),
+    results=None,
     log=None,
 ):
     """``experiments``: this config's experiment names; ``results``: the results folder, where
     the job reads the experiments' manifests, each trained run's last loss CSV and training
-    logs, and the benchmark files. ``tables`` are not read: they order this job last."""
+    logs, and the benchmark files. ``tables`` and ``pages`` are not read: they order this job
+    last."""
+    # the results folder: given, or from the output's path (R/tables/costs/runs.csv); not a
+    # param of the rule, which the report would show as a machine path
+    results = Path(results) if results else Path(runs_table).parents[2]
     with open_log(log) as logf:
-        runs, members = _runs_of(Path(results), experiments)
-        jobs = benchmark_jobs(Path(results, "benchmarks"), runs)
+        runs, members = _runs_of(results, experiments)
+        jobs = benchmark_jobs(results / "benchmarks", runs)
         per_run = run_costs(jobs, runs)
         per_exp = experiment_costs(jobs, per_run, members)
         write_csv(jobs, jobs_table)
         write_csv(per_run, runs_table)
         write_csv(per_exp, experiments_table)
+        # the page names a run by its first member's setting and seed, not its folder's hash
+        named = per_run.assign(
+            setting=[runs[r]["setting"] for r in per_run["run"]],
+            seed=[runs[r]["seed"] for r in per_run["run"]],
+        )
+        exp_view, run_view = cost_views(per_exp, named)
         write_text(
             page,
             table_page(
                 "What every result cost",
-                [("Per experiment, and the config's total", per_exp), ("Per run", per_run)],
-                description=f"{len(jobs)} jobs measured, {len(runs)} trained runs.",
+                [("Per experiment, and the config's total", exp_view), ("Per run", run_view)],
+                description=f"{len(jobs)} jobs measured, {len(runs)} trained runs. The CSVs "
+                "beside this page (costs: experiments, runs, jobs) hold every number in "
+                "seconds and MB.",
                 note=NOTE,
-                float_format=".4g",
             ),
         )
         total = per_exp.iloc[-1]
@@ -73,7 +86,16 @@ def _runs_of(results, experiments):
         for info in manifest["runs"].values():
             trained, settings = info["trained_as"], info["settings"]
             members[exp].append(trained)
-            run = runs.setdefault(trained, {"experiments": [], "epochs": [], "batch_size": 0})
+            run = runs.setdefault(
+                trained,
+                {
+                    "experiments": [],
+                    "epochs": [],
+                    "batch_size": 0,
+                    "setting": describe_setting(info.get("grid", {})) or "(one setting)",
+                    "seed": info.get("seed", ""),
+                },
+            )
             run["epochs"] = sorted({*run["epochs"], *settings["eval_epochs"]})
             run["batch_size"] = settings["batch_size"]
             if exp not in run["experiments"]:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ganrepro.io import open_log, write_csv, write_text
-from ganrepro.reporting import plots, tables
+from ganrepro.reporting import pages, plots, tables
 from ganrepro.reporting.images import save_message_image
 from ganrepro.reporting.references import (
     belongs_to,
@@ -23,6 +23,7 @@ def main(
     summaries,
     grids,
     table,
+    table_page,
     by_epoch,
     loss_plot,
     comparison,
@@ -46,7 +47,9 @@ def main(
         rows = tables.fid_by_epoch(scores, runs, trained_as)
         summary = tables.run_summary(rows)
         write_csv(rows, by_epoch)
-        write_csv(tables.experiment_table(summary, experiment), table)
+        per_run = tables.experiment_table(summary, experiment)
+        write_csv(per_run, table)
+        write_text(table_page, pages.experiment_page(per_run, experiment))
         protocols = {name: r["protocol"] for name, r in runs.items()}
         compared = comparison_table(rows, runs, references, protocols)
         # the figures draw the reference values of settings this experiment runs (the table

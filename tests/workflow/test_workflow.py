@@ -359,6 +359,8 @@ def test_editing_one_experiments_lr_reruns_only_its_jobs(quick_run):
 
 @pytest.mark.slow
 def test_report_builds_with_tables_plots_and_grids(quick_run):
+    import base64
+
     work, config = quick_run
     report = work / "report.html"
     snakemake(work, config, "--report", str(report))
@@ -385,6 +387,23 @@ def test_report_builds_with_tables_plots_and_grids(quick_run):
         (s, e) for s in ("0", "1") for e in ("0001", "0002")
     }
     assert all(r["labels"] for r in results.values())  # every item is labelled
+    # short and human: setting, seed, epoch; no run folder (its hash says nothing to a reader)
+    assert not any("run" in r["labels"] for r in results.values())
+    assert not any(
+        re.search(r"[0-9a-f]{8}", v) for r in results.values() for v in r["labels"].values()
+    )
+    # every table on the page: a CSV of tables/ has its page beside it, in the same place
+    # (tables/costs/*.csv: tables/costs.html), and the CSV stays to download
+    place = {p: (c, sub) for c, subs in categories.items() for sub, ps in subs.items() for p in ps}
+    csvs = [p for p in results if p.endswith(".csv") and "/tables/" in p]
+    assert len(csvs) >= 7 + len(QUICK["experiments"]), csvs
+    for csv in csvs:
+        twins = [csv.removesuffix(".csv") + ".html", str(Path(csv).parent) + ".html"]
+        page = next((t for t in twins if t in results), None)
+        assert page and place[page] == place[csv], csv
+        assert results[page]["mime_type"] == "text/html"
+        text = base64.b64decode(results[page]["data_uri"].split(",", 1)[1]).decode()
+        assert "<table" in text and "weights_sha256" not in text and str(work) not in text, page
 
 
 def report_data(html: str, name: str) -> dict:
