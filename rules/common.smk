@@ -288,10 +288,14 @@ ALL_EXPERIMENTS = "(all experiments)"
 
 
 def run_labels(run, **more):
-    """A run folder's report labels: its first member's setting in words, seed and more."""
+    """A run folder's report labels, short and human: its first member's setting in words
+    (left out in an experiment of one setting), its seed and more (the epoch). No folder name:
+    its hash says nothing to a reader, and long labels widen the report's sidebar until the
+    figures get half the page. Within a subcategory (one experiment) setting and seed name one
+    member, so no two items share their labels (the report would show only one of them)."""
     r = RUNS[FOLDERS[run].members[0]]
-    setting = describe_setting(r.grid) or "(the experiment's setting)"
-    return {"run": run, "setting": setting, "seed": str(r.seed), **more}
+    setting = describe_setting(r.grid)
+    return {**({"setting": setting} if setting else {}), "seed": str(r.seed), **more}
 
 
 def all_targets():

@@ -202,9 +202,71 @@ def test_references_drawn_at_epoch_and_value_in_their_setting_colour(tmp_path):
     np.testing.assert_allclose(stars[1].get_facecolor()[0][:3], [0, 0, 0])  # matches two: black
     (hline,) = [line for line in ax.get_lines() if line.get_gid() == "reference"]
     assert list(hline.get_ydata()) == [30.0, 30.0] and hline.get_linestyle() == "--"
-    assert "paper best" in [t.get_text() for t in ax.texts]
+    # named in the legend, not by words at the line's end (they collide with the frame)
+    assert "paper best" in legend_texts(fig, ax) and not ax.texts
     # its colour is lr 0.0002's, shared by two lines: the legend names the setting
     assert "paper (lr 0.0002, batch_size 64)" in legend_texts(fig, ax)
+
+
+def test_references_beyond_our_epochs_go_to_a_side_panel(tmp_path):
+    """001's values at epochs 970-976 beside a 2-epoch run: our curve keeps the main axis (its
+    x-range is our epochs), the stars stand in a marked panel of their own, and the legend
+    names each source once however many values it has."""
+    fids = {("dcgan",): {0: [300.0, 250.0]}, ("sagan",): {0: [320.0, 260.0]}}
+    rows = make_rows(fids, grid=lambda s: {"variant": s[0]}, epochs=[1, 2])
+    refs = [
+        {"setting": {"variant": v}, "epoch": e, "value": 30.0 + e - 970, "label": "001"}
+        for v in ("dcgan", "sagan")
+        for e in range(970, 977)
+    ]
+    refs += [
+        {"setting": {"variant": v}, "epoch": None, "value": 29.0, "label": "001 (final)"}
+        for v in ("dcgan", "sagan")
+    ]
+    fig = fid_vs_epoch_by_setting(rows, tmp_path / "f.png", title="t", references=refs)
+    fig.canvas.draw()
+    ax, side = fig.axes[:2]
+    lo, hi = ax.get_xlim()
+    assert 0 < lo < 1 and 2 < hi < 3  # within our epochs (plus a margin), not up to 976
+    assert not by_gid(ax, "reference") and len(by_gid(side, "reference")) == 14
+    assert side.get_xlim()[0] > 900 and "beyond" in side.get_title()
+    assert [line.get_gid() for line in ax.get_lines()].count("axis_break") == 1
+    texts = legend_texts(fig, ax)
+    assert len(texts) == len(set(texts))
+    assert texts.count("001") == 1 and texts.count("001 (final)") == 1
+    visible = [t for t in ax.get_xticklabels() if lo <= t.get_position()[0] <= hi]
+    assert [t.get_text() for t in visible] == ["1", "2"]
+    # a reference our runs reach stays on the main axis, which then holds it
+    near = [{"setting": {}, "epoch": 3, "value": 200.0, "label": "near"}]
+    fig = fid_vs_epoch_by_setting(rows, tmp_path / "g.png", title="t", references=near)
+    assert len(fig.axes) == 1 and len(by_gid(fig.axes[0], "reference")) == 1
+
+
+def test_one_legend_entry_per_source_of_final_values(tmp_path):
+    """003's final FID per setting of a 2 x 2 grid: four dashed lines, one legend entry; each
+    line ends in its setting's marker, which says whose it is."""
+    refs = [
+        {"setting": {"lr": lr, "batch_size": bs}, "epoch": None, "value": v, "label": "003"}
+        for (lr, bs), v in zip(FIDS, [40.0, 41.0, 42.0], strict=True)
+    ]
+    fig = fid_vs_epoch_by_setting(
+        make_rows(), tmp_path / "f.png", title="t", references=refs, key_order=["lr", "batch_size"]
+    )
+    ax = fig.axes[0]
+    texts = legend_texts(fig, ax)
+    assert texts.count("003") == 1 and len(texts) == len(set(texts))
+    ends = [line for line in ax.get_lines() if line.get_gid() == "reference_end"]
+    markers = {line.get_label(): line.get_marker() for line in setting_lines(ax)}
+    assert sorted(e.get_marker() for e in ends) == sorted(markers.values())
+
+
+def test_twelve_settings_twelve_colours(tmp_path):
+    fids = {(lr,): {0: [90.0 + i, 70.0, 60.0]} for i, lr in enumerate(np.arange(1, 13) * 1e-4)}
+    fig = fid_vs_epoch_by_setting(
+        make_rows(fids, grid=lambda s: {"lr": s[0]}), tmp_path / "f.png", title="t"
+    )
+    colours = [mcolors.to_hex(line.get_color()) for line in setting_lines(fig.axes[0])]
+    assert len(colours) == 12 == len(set(colours))
 
 
 def test_mixed_protocols_and_log_scale_named(tmp_path):
@@ -387,6 +449,54 @@ def test_bars_one_grid_key_sorted_and_unknown_reference_warns(tmp_path):
     heights = [r.get_height() for c in ax.containers if hasattr(c, "patches") for r in c.patches]
     assert heights == pytest.approx([51.0, 61.0])
     assert re.search(r"final FID \(lower is better\)", ax.get_ylabel())
+
+
+def test_bars_name_a_source_once(tmp_path):
+    fids = {(lr,): {0: [90.0, 60.0 + i]} for i, lr in enumerate([5e-5, 1e-4, 2e-4, 5e-4])}
+    rows = make_rows(fids, grid=lambda s: {"lr": s[0]}, epochs=[1, 2])
+    refs = [{"setting": {"lr": lr}, "value": 40.0, "label": "003 (final)"} for (lr,) in fids]
+    fig = ablation_bars(run_summary(rows), tmp_path / "b.png", by="lr", title="t", references=refs)
+    assert len(by_gid(fig.axes[0], "reference")) == 4
+    assert legend_texts(fig, fig.axes[0]).count("003 (final)") == 1
+
+
+def all_runs(n_experiments=13, split_at=8):
+    """``n_experiments`` experiments of two runs each, the last ones scored against another
+    reference set (cifar10_64)."""
+    parts = []
+    for k in range(n_experiments):
+        fids = {(k,): {0: [200.0 - 10 * k, 150.0 - 8 * k], 1: [205.0 - 10 * k, 148.0 - 8 * k]}}
+        rows = make_rows(fids, grid=lambda s: {}, epochs=[1, 2]).assign(experiment=f"e{k:02d}")
+        rows["run"] = rows["run"] + f"-{k}"
+        rows["reference"] = "cifar10_64:test[200]" if k >= split_at else "cifar10:test[200]"
+        parts.append(rows)
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_all_runs_a_panel_per_protocol_and_colours_not_repeated(tmp_path):
+    fig = plots.fid_vs_epoch(all_runs(), tmp_path / "all.png")
+    assert_png(tmp_path / "all.png")
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == [
+        "FID of 100 generated vs cifar10:test[200]",
+        "FID of 100 generated vs cifar10_64:test[200]",
+    ]
+    # a colour per experiment, never shared by two experiments, in every panel
+    colour_of: dict[str, set] = {}
+    for ax in axes:
+        for line in ax.get_lines():
+            colour_of.setdefault(line.get_label(), set()).add(mcolors.to_hex(line.get_color()))
+    assert all(len(c) == 1 for c in colour_of.values())
+    assert len({c for cs in colour_of.values() for c in cs}) == len(colour_of) == 13
+    # the legend is below the panels (covers no data), an entry per experiment
+    assert all(ax.get_legend() is None for ax in axes)
+    (legend,) = fig.legends
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert len(texts) == 13 == len(set(texts)) and texts[0] == "e00 (2 runs)"
+    for ax in axes:
+        fig.canvas.draw()
+        lo, hi = ax.get_xlim()
+        assert all(float(t).is_integer() for t in ax.get_xticks() if lo <= t <= hi)
 
 
 # ---- the package's layout -------------------------------------------------------------------

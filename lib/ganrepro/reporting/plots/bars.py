@@ -19,6 +19,7 @@ from ganrepro.reporting.labels import describe_setting, format_value
 from ganrepro.reporting.plots.common import (
     FIGSIZE,
     check_one_experiment,
+    distinct_colours,
     legend_below,
     protocol,
     save_figure,
@@ -67,7 +68,7 @@ def ablation_bars(
     }
     subs = ordered_settings(list(sub_coords_of), sub_coords_of, others) if others else [()]
     width = 0.8 / len(subs)
-    colours = _bar_colours(len(subs))
+    colours = distinct_colours(len(subs))
     rng = np.random.default_rng(0)  # a fixed jitter: the same figure from the same numbers
 
     fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
@@ -191,7 +192,3 @@ def ablation_bars(
     legend_below(fig, ax, handles)
     save_figure(fig, path)
     return fig
-
-
-def _bar_colours(n: int) -> list[Any]:
-    return [plt.cm.tab10(i % 10) for i in range(n)]

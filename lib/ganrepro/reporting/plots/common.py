@@ -15,11 +15,14 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from ganrepro.io import atomic_path
 
 FIGSIZE = (7.0, 4.5)
+# the report shows a PNG at its pixel size: 7 in at 125 dpi is ~880 px, most of the content
+# width beside the report's sidebar on a 1400 px screen, and still fits a laptop's
+DPI = 125
 LOG_SPAN = 10.0  # a y axis spanning more than this ratio is log-scaled
 VALUE_NAMES = {
     "final_fid": "final FID",
@@ -33,7 +36,7 @@ def save_figure(fig: plt.Figure, path: str | Path) -> None:
     figures) as a PNG of
     one resolution, written atomically; the figure is closed (no pyplot state builds up)."""
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+        fig.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -88,9 +91,45 @@ def plain_log_ticks(axis: Any) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
+def distinct_colours(n: int) -> list[Any]:
+    """``n`` colours, none repeated: tab10 up to ten, tab20 up to twenty, beyond that evenly
+    spaced along a perceptual colour map (a reader matches a legend entry to one line only)."""
+    if n <= 10:
+        return [plt.cm.tab10(i) for i in range(n)]
+    if n <= 20:
+        # dark ones first, then their light partners: neighbours in the legend differ most
+        return [plt.cm.tab20(2 * i + j) for j in (0, 1) for i in range(10)][:n]
+    return [plt.cm.turbo(x) for x in np.linspace(0.03, 0.97, n)]
+
+
+def unique_handles(handles: list[Any]) -> list[Any]:
+    """One legend entry per label: the first handle drawn under it."""
+    seen: dict[str, Any] = {}
+    for h in handles:
+        seen.setdefault(h.get_label(), h)
+    return list(seen.values())
+
+
+def epoch_ticks(ax: plt.Axes, epochs: Sequence[Any]) -> None:
+    """Ticks at the scored epochs when there are few (a reader looks up "epoch 25"), else
+    integer ticks chosen by matplotlib; never a fractional epoch."""
+    scored = sorted({int(e) for e in pd.Series(list(epochs)).dropna()})
+    span = (scored[-1] - scored[0]) if scored else 0
+    gaps = np.diff(scored) if len(scored) > 1 else np.array([span or 1])
+    if len(scored) == 1:  # one scored epoch: a tick there, not fractions around it
+        ax.xaxis.set_major_locator(FixedLocator(scored))
+        ax.set_xlim(scored[0] - 1, scored[0] + 1)
+    elif len(scored) <= 12 and gaps.min() >= span / 25:
+        ax.xaxis.set_major_locator(FixedLocator(scored))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def legend_below(fig: plt.Figure, ax: plt.Axes, handles: list[Any]) -> None:
     """Below the axes, the figure made taller by the legend's rows so the axes keep their
-    height: inside, even matplotlib's "best" place covers a reference line or a band."""
+    height: inside, even matplotlib's "best" place covers a reference line or a band. One
+    entry per label."""
+    handles = unique_handles(handles)
     if not handles:
         return
     longest = max(len(h.get_label()) for h in handles)

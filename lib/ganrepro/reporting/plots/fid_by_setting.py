@@ -8,16 +8,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedLocator, MaxNLocator
+from matplotlib.ticker import FixedLocator
 
 from ganrepro.reporting.labels import describe_setting
 from ganrepro.reporting.plots.common import (
     FIGSIZE,
     check_one_experiment,
+    distinct_colours,
+    epoch_ticks,
     has_curve,
     legend_below,
     maybe_log,
@@ -67,6 +69,8 @@ def fid_vs_epoch_by_setting(
     colours: dict[str, Any] = {}
     plotted: list[float] = []
     any_partial = False
+    star_labels: dict[str, set[str]] = {}
+    line_labels: dict[str, set[str]] = {}
     for grid in settings:
         g = rows[rows.grid == grid]
         colour, ls, marker = styles[grid]
@@ -135,17 +139,22 @@ def fid_vs_epoch_by_setting(
                 gid="partial",
             )
 
+    max_epoch = float(rows["epoch"].max()) if len(rows) else 0.0
+    far = [r for r in references or [] if _beyond(r.get("epoch"), rows["epoch"])]
+    side = _side_panel(fig, ax, far) if far else None
     for ref in references or []:
         matched = [s for s in settings if matches(ref.get("setting") or {}, coords[s])]
         colour = colours[matched[0]] if len(matched) == 1 else "black"
         label = ref.get("label") or "reference"
-        if len(matched) == 1 and sum(c == colour for c in colours.values()) > 1:
+        shared = sum(c == colour for c in colours.values()) > 1
+        if len(matched) == 1 and shared and ref.get("epoch") is not None:
             # the colour names a group of lines (e.g. one lr): the label names the setting
             label += f" ({describe_setting(coords[matched[0]], keys)})"
         value = float(ref["value"])
         plotted.append(value)
         if ref.get("epoch") is not None:
-            h = ax.scatter(
+            target = side if any(r is ref for r in far) else ax
+            h = target.scatter(
                 [ref["epoch"]],
                 [value],
                 marker="*",
@@ -157,19 +166,29 @@ def fid_vs_epoch_by_setting(
                 label=label,
                 gid="reference",
             )
+            star_labels.setdefault(label, set()).add(mcolors.to_hex(colour))
             handles.append(h)
         else:
-            ax.axhline(value, color=colour, ls="--", lw=1.1, gid="reference")
-            ax.annotate(
-                label,
-                xy=(1, value),
-                xycoords=("axes fraction", "data"),
-                xytext=(4, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=8,
+            # no words at the line's end (they collide with each other and the frame): the
+            # legend names the source, the setting's marker at the right end names the setting
+            for target in (ax, side) if side is not None else (ax,):
+                target.axhline(value, color=colour, ls="--", lw=1.1, gid="reference")
+            end = side if side is not None else ax
+            marker = styles[matched[0]][2] if len(matched) == 1 else "_"
+            end.plot(
+                [0.985],
+                [value],
+                marker=marker,
+                ms=5,
                 color=colour,
+                transform=end.get_yaxis_transform(),
+                clip_on=False,
+                gid="reference_end",
             )
+            line_labels.setdefault(label, set()).add(mcolors.to_hex(colour))
+    handles = [h for h in handles if h.get_label() not in star_labels]
+    handles += [_reference_handle(lab, cs, "star") for lab, cs in star_labels.items()]
+    handles += [_reference_handle(lab, cs, "line") for lab, cs in line_labels.items()]
     if two_n:
         n_final = int(rows.n_generated.max())
         handles.append(
@@ -198,7 +217,11 @@ def fid_vs_epoch_by_setting(
             )
         )
 
-    _epoch_ticks(ax, rows["epoch"])
+    epoch_ticks(ax, rows["epoch"])
+    if far and len(rows):  # our epochs set the range, whatever the references beyond them
+        lo, hi = float(rows["epoch"].min()), max_epoch
+        pad = max((hi - lo) * 0.05, 0.25)
+        ax.set_xlim(lo - pad, hi + pad)
     maybe_log(ax, plotted)
     ax.set_xlabel("epoch")
     ax.set_ylabel("FID (lower is better)")
@@ -215,8 +238,8 @@ def _setting_styles(
 ) -> dict[str, tuple[Any, str, str]]:
     """A colour, line style and marker per setting. With two or more keys the colour follows
     the first key (the variant, or lr) and the style the others, so a 3 x 3 grid reads as three
-    colours in three styles instead of nine unrelated colours; otherwise one tab10 colour each
-    (then again dashed, then dotted, beyond ten)."""
+    colours in three styles instead of nine unrelated colours; otherwise a colour each, none
+    repeated (common.distinct_colours)."""
     if len(keys) >= 2:
         first = list(dict.fromkeys(coords[s].get(keys[0]) for s in settings))
         rest = list(dict.fromkeys(tuple(coords[s].get(k) for k in keys[1:]) for s in settings))
@@ -228,25 +251,56 @@ def _setting_styles(
                 )
                 for s in settings
             }
-    return {
-        s: (plt.cm.tab10(i % 10), *LINE_STYLES[(i // 10) % len(LINE_STYLES)])
-        for i, s in enumerate(settings)
-    }
+    palette = distinct_colours(len(settings))
+    return {s: (palette[i], *LINE_STYLES[0]) for i, s in enumerate(settings)}
 
 
-def _epoch_ticks(ax: plt.Axes, epochs: pd.Series) -> None:
-    """Ticks at the scored epochs when there are few (a reader looks up "epoch 25"), else
-    integer ticks chosen by matplotlib; never a fractional epoch."""
-    scored = sorted({int(e) for e in epochs.dropna()})
-    span = (scored[-1] - scored[0]) if scored else 0
-    gaps = np.diff(scored) if len(scored) > 1 else np.array([span or 1])
-    if len(scored) == 1:  # one scored epoch: a tick there, not fractions around it
-        ax.xaxis.set_major_locator(FixedLocator(scored))
-        ax.set_xlim(scored[0] - 1, scored[0] + 1)
-    elif len(scored) <= 12 and gaps.min() >= span / 25:
-        ax.xaxis.set_major_locator(FixedLocator(scored))
-    else:
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+def _beyond(epoch: Any, ours: pd.Series) -> bool:
+    """A reference epoch that would stretch our x-range by more than half of it (e.g. 001's
+    epoch 970 beside our 2): drawn in the side panel, not on our axis."""
+    if epoch is None or not len(ours):
+        return False
+    lo, hi = float(ours.min()), float(ours.max())
+    return float(epoch) > hi + max(1.0, 0.5 * (hi - lo))
+
+
+def _side_panel(fig: plt.Figure, ax: plt.Axes, far: Sequence[Mapping[str, Any]]) -> plt.Axes:
+    """A narrow panel right of ``ax`` sharing its y axis, for the references at epochs our runs
+    did not reach, separated by an axis break so no one reads the two as one scale."""
+    gs = ax.get_subplotspec().subgridspec(1, 2, width_ratios=[5, 1], wspace=0.04)
+    ax.set_subplotspec(gs[0])
+    side = fig.add_subplot(gs[1], sharey=ax)
+    epochs = [int(r["epoch"]) for r in far]
+    lo, hi = min(epochs), max(epochs)
+    pad = max(1.0, (hi - lo) * 0.15)
+    side.set_xlim(lo - pad, hi + pad)
+    side.xaxis.set_major_locator(
+        FixedLocator(sorted({lo, hi})) if hi - lo > 0 else FixedLocator([lo])
+    )
+    side.tick_params(axis="y", which="both", left=False, labelleft=False)
+    side.tick_params(axis="x", labelsize=8)
+    side.spines["left"].set_visible(False)
+    ax.spines["right"].set_visible(False)
+    side.set_facecolor("0.96")
+    side.grid(alpha=0.3)
+    side.set_title("references beyond\nour epochs", fontsize=8, color="0.3")
+    side.set_xlabel("epoch", fontsize=8)
+    kw = {"marker": [(-1, -1.5), (1, 1.5)], "markersize": 9, "ls": "none", "color": "0.3"}
+    kw.update(mec="0.3", mew=1, clip_on=False)
+    ax.plot([1, 1], [0, 1], transform=ax.transAxes, gid="axis_break", **kw)
+    side.plot([0, 0], [0, 1], transform=side.transAxes, gid="axis_break", **kw)
+    return side
+
+
+def _reference_handle(label: str, colours: set[str], kind: str) -> Line2D:
+    """A source's one legend entry: in its colour when all its marks share one, else grey
+    (each mark is in its setting's colour)."""
+    colour = next(iter(colours)) if len(colours) == 1 else "0.55"
+    if kind == "star":
+        return Line2D(
+            [], [], ls="", marker="*", ms=12, mfc=colour, mec="black", mew=0.7, label=label
+        )
+    return Line2D([], [], ls="--", lw=1.1, color=colour, label=label)
 
 
 def _seeds_note(n_seeds: int, n_diverged: int, most_seeds: int = 1) -> str:
