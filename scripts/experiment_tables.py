@@ -13,6 +13,7 @@ from ganrepro.reporting.references import (
     comparison_html,
     comparison_table,
     figure_references,
+    unreferenced_settings,
 )
 from ganrepro.rule import run_rule
 
@@ -56,7 +57,9 @@ def main(
         # lists the others as "not run")
         drawn = [ref for ref in references if _runs_setting(ref, runs)]
         write_csv(compared, comparison)
-        write_text(comparison_html_page, comparison_html(compared, experiment, m["description"]))
+        ours_only = unreferenced_settings(rows, runs, references) if references else None
+        page = comparison_html(compared, experiment, m["description"], ours_only)
+        write_text(comparison_html_page, page)
         title = f"{experiment}: FID vs epoch"
         fig = plots.fid_vs_epoch_by_setting(
             rows,

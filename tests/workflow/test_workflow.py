@@ -196,18 +196,32 @@ def test_quick_run_produces_tables_with_measured_fids(quick_run):
     assert dcgan.final_fid.iloc[2] == f"{finals.mean():.2f} ± {finals.std(ddof=1):.2f}"
     grid = pd.read_csv(results / "tables" / "experiments" / "lr_batch_grid.csv")
     assert {"lr", "batch_size"} <= set(grid.columns) and len(grid) == 2
-    # every experiment with reference values has its comparison, reference beside ours
+    # every experiment has its comparison: one CSV row per reference value (a mean/std/min
+    # entry: one per statistic); without references, the page says so in one line
+    comparisons = results / "tables" / "comparisons"
     for name, exp in QUICK["experiments"].items():
-        table = pd.read_csv(results / "tables" / "comparisons" / f"{name}.csv", dtype=str)
+        table = pd.read_csv(comparisons / f"{name}.csv", dtype=str)
+        page = (comparisons / f"{name}.html").read_text()
         refs = exp.get("reference", [])
-        assert table.setting.notna().all()
-        if refs:
-            assert table.reference.notna().sum() == len(refs)  # each value, run or "not run"
-            if any("jpeg" in r.get("protocol", {}) for r in refs):  # our copy is JPEG
-                assert table["protocol differs"].str.contains("jpeg").any(), name
-    rows = pd.read_csv(results / "tables" / "comparisons" / "lr_batch.csv", dtype=str)
+        values = [k for r in refs for k in ("value", "mean", "std", "min") if k in r]
+        assert len(table) == len(values) and table.reference.notna().all(), name
+        if not refs:
+            assert "No reference values" in page and "<table" not in page, name
+        if any("jpeg" in r.get("protocol", {}) for r in refs):  # our copy is JPEG: said once
+            assert table["protocol differs"].str.contains("jpeg").all(), name
+            assert page.count("jpeg (no vs ours yes)") == table.table.nunique(), name
+    # 003's four rows in its order, ours beside each, no difference: ImageNet dogs vs CIFAR-10
+    rows = pd.read_csv(comparisons / "lr_batch.csv", dtype=str)
     assert rows.setting.tolist() == list(QUICK["experiments"]["lr_batch"]["variants"])
-    assert rows.difference.notna().all()  # ours beside each of 003's four rows
+    assert rows.row.tolist() == ["row 1", "row 2", "row 3", "row 4"]
+    assert rows.ours.notna().all() and rows.difference.isna().all()
+    assert (rows["not compared"] == "dataset differs (ImageNet dogs vs CIFAR-10)").all()
+    # 000's epochs 100-300 and 001's 970-976 (and its 1,000-epoch statistics): beyond our 2
+    not_reached = r"not reached \((epoch \d+|1000 epochs) vs our 2\)$"
+    for name in ("dcgan_000", "dcgan_sagan_001"):
+        beyond = pd.read_csv(comparisons / f"{name}.csv", dtype=str)
+        assert beyond.ours.isna().all() and beyond.difference.isna().all(), name
+        assert beyond["not compared"].str.match(not_reached).all(), name
 
     dcgan_run = folder_of(work / "config.yaml", "dcgan-s0")
     losses = pd.read_csv(results / "runs" / dcgan_run / "losses" / "epoch0002.csv")
