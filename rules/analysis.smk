@@ -37,6 +37,7 @@ for _analysis in analysis_registry.ANALYSES.values():
 rule analysis_table:
     input:
         scores=table_scores(),
+        details=detail_tables(),
         # not read: they bring the figure-only analyses into the workflow (they are report
         # items), so the workflow's targets stay a handful of files
         figures=figure_only_outputs(),

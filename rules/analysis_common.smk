@@ -156,6 +156,19 @@ def figure_only_outputs():
     ]
 
 
+def detail_tables():
+    """Each table analysis's own per-item CSVs (e.g. inversion's error per image), for each
+    analysed run: shown on the analysis table's page."""
+    return [
+        analysed_output(a, run, name)
+        for run in ANALYSIS_RUNS
+        for a in analysis_registry.ANALYSES.values()
+        if a.table
+        for name, out in a.outputs.items()
+        if out.file.endswith(".csv")
+    ]
+
+
 def table_scores():
     """The analysis table's inputs: for each analysed run, each table analysis's JSON, in the
     order ganrepro.evaluation.analysis.analysis_table reads them."""

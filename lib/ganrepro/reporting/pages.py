@@ -385,11 +385,16 @@ def experiment_page(table: pd.DataFrame, experiment: str) -> str:
     )
 
 
-def analysis_page(table: pd.DataFrame) -> str:
-    """The page of the analysis table (``evaluation.analysis.analysis_table``)."""
+def analysis_page(table: pd.DataFrame, per_item: Sequence[tuple[str, pd.DataFrame]] = ()) -> str:
+    """The page of the analysis table (``evaluation.analysis.analysis_table``), followed by the
+    analyses' own per-item tables (heading, table), numbers to 4 significant digits."""
+    details = [
+        (heading, frame.map(lambda x: f"{x:.4g}" if isinstance(x, float) else x))
+        for heading, frame in per_item
+    ]
     return table_page(
         "Evaluation beyond FID",
-        [("", *analysis_view(table))],
+        [("", *analysis_view(table)), *details],
         description="Every number of the analyses with a table part, for the final checkpoint "
         "of each analysed run, with how it was computed. Each analysis's own items in this "
         "category say what its numbers mean and which direction is better. The weights hash "
