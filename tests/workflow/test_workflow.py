@@ -497,12 +497,12 @@ def test_code_edits_rerun_nothing_until_the_readme_command_asks(quick_run, tmp_p
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env, cwd=work)
         return proc.stdout.split()
 
-    train = repo / "lib" / "ganrepro" / "train.py"
+    train = repo / "lib" / "ganrepro" / "training" / "train.py"
     train.write_text(train.read_text().replace("# -- the loop --", "# -- the loop (edited) --"))
     assert "Nothing to be done" in plan()
     assert changed() == []
 
-    gen = repo / "lib" / "ganrepro" / "generate.py"
+    gen = repo / "lib" / "ganrepro" / "training" / "generate.py"
     gen.write_text(gen.read_text().replace("batch_size: int = 500", "batch_size: int = 250"))
     stale = changed()
     samples = sorted(str(p.relative_to(work)) for p in work.glob("results/runs/*/samples/*.npz"))
