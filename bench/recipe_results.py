@@ -1,8 +1,7 @@
 """The quality ladder's results (configs/recipe.yaml), read from the files of a finished or
 partial run: one row per ingredient with its final FID, the change from the row it adds its
 ingredient to (ganrepro.reporting.ladders' row rule), its curve, images seen, time, peak memory and
-the
-contrast of its samples. Reads the workflow's own tables (results/tables/fid_by_epoch.csv and
+the contrast of its samples. Reads the workflow's own tables (results/tables/fid_by_epoch.csv and
 results/tables/costs/runs.csv: the tables of the config run last there) and, for the
 contrast, the final sample sets and the test images.
 

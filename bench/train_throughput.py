@@ -2,8 +2,8 @@
 
 Theirs: torchvision ImageFolder + per-image transforms (Resize, CenterCrop, ToTensor, Normalize) +
 DataLoader (2 workers, shuffle), D and G steps as in the example. Ours:
-ganrepro.training.train.Trainer,
-the dataset in memory as one uint8 tensor, batches normalised on the device. Same architecture
+ganrepro.training.train.Trainer, the dataset in memory as one uint8 tensor, batches normalised on
+the device. Same architecture
 (ganrepro's DCGAN G and D), batch size, device and thread count; one epoch each after a short
 warm-up. Ours runs twice: float32 (the default) and with `amp: true` (bf16 autocast of the
 forward passes: different numbers, an option). Also the canonical step on one resident batch

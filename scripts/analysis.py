@@ -1,7 +1,6 @@
 """Every analysis rule (rules/analysis.smk makes one per entry of
-ganrepro.evaluation.analysis.ANALYSES,
-named after it): its module's ``compute``, ganrepro.evaluation.analyses.<rule>, called with the
-rule's
+ganrepro.evaluation.analysis.ANALYSES, named after it): its module's ``compute``,
+ganrepro.evaluation.analyses.<rule>, called with the rule's
 inputs, outputs and params by name. Only that module is imported, so the code version its
 outputs record is that analysis's own."""
 

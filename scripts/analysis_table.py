@@ -1,6 +1,6 @@
 """Rule analysis_table: the numbers of every analysis with a table part
-(ganrepro.evaluation.analysis) for the analysed runs, in one CSV, each number with its protocol,
-and as a page to read, with the analyses' own per-item tables (inversion's per image)."""
+(ganrepro.evaluation.analysis) for the analysed runs, in one CSV, each number with its protocol, and
+as a page to read, with the analyses' own per-item tables (inversion's per image)."""
 
 from pathlib import Path
 

@@ -1,7 +1,6 @@
 """Made-up rows in the shapes the table code reads: a run's record (runs.json) and one row of
 the score table (ganrepro.reporting.summaries.score_row's columns), with plain DCGAN settings, for
-tests
-of tables, plots and curves."""
+tests of tables, plots and curves."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """The config schema: schemas/config.schema.yaml with its settings part derived from the
 declarations (ganrepro.training.settings) and its analysis part from the analyses'
-(ganrepro.evaluation.analysis),
-and validation that fills in the schema's defaults.
+(ganrepro.evaluation.analysis), and validation that fills in the schema's defaults.
 
 The schema file holds the workflow's own keys (datasets, fid, ...); its `$defs` `settings`,
 `setting_names` and `analysis` are generated here at every start, so a setting or an analysis's

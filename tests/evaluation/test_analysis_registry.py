@@ -1,6 +1,5 @@
 """The registry of analyses (ganrepro.evaluation.analysis): each entry agrees with its module, and
-the
-config schema's `analysis:` part and the analysis rules come from the entries alone."""
+the config schema's `analysis:` part and the analysis rules come from the entries alone."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """The analyses (ganrepro.evaluation.analyses.<name>.compute, what each analysis rule runs) called
-as the
-workflow calls them, by name, on tiny inputs built here: a generator trained for a few steps by
-ganrepro.training.train.Trainer on random images, feature files with made-up features, data arrays.
-No
+as the workflow calls them, by name, on tiny inputs built here: a generator trained for a few steps
+by ganrepro.training.train.Trainer on random images, feature files with made-up features, data
+arrays. No
 Inception runs here (features are what the analyses read); the table's script runs on their
 outputs, and the wiring of the rules is checked with dry runs.
 """

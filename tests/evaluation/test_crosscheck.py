@@ -4,8 +4,7 @@ torch-fidelity agree to what each tool documents; export_png writes those folder
 Inception at 299 px is slow on CI's 2 shared cores, so each set has 30 images (3 tools x 2
 sets: ~180 images through the network). The cross-check runs both tools
 untouched, through the README's ``python -m ganrepro.evaluation.crosscheck`` (marked slow:
-clean-fid's scipy
-sqrtm of 2048-d covariances alone is slow, whatever the number of images).
+clean-fid's scipy sqrtm of 2048-d covariances alone is slow, whatever the number of images).
 
 What each tool gave on perturbed vs real CIFAR-10 test images is in docs/findings.md; the
 tolerances below are set from it.

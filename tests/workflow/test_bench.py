@@ -1,7 +1,7 @@
 """The benchmarks' one entry point, run as a user runs it: `python -m bench list` names every
 benchmark, and `python -m bench run` writes a record (ganrepro.reporting.records) with its
-provenance and
-the benchmark's own numbers. Subprocesses only: tests do not import bench, nor bench tests.
+provenance and the benchmark's own numbers. Subprocesses only: tests do not import bench, nor bench
+tests.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ it reads (``inputs``, each of a kind in `INPUTS`: rules/analysis_common.smk know
 the files it writes (``outputs``, report items with their captions), the keys under `analysis:`
 it reads (``options``, each with type, default and help) and what it is told of the run
 (``context``, from `CONTEXT`). Its module, ganrepro.evaluation.analyses.<name>, does the work:
-``compute``
-takes all of those by name and writes the outputs, and ``rows`` turns its ``score`` JSON, if it
+``compute`` takes all of those by name and writes the outputs, and ``rows`` turns its ``score``
+JSON, if it
 has one, into rows of the analysis table.
 
 Adding an analysis is its module, one `Analysis` in `ANALYSES` below and a caption under

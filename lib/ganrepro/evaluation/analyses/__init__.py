@@ -1,6 +1,6 @@
 """One module per analysis of a run beyond its FID (ganrepro.evaluation.analysis holds their
-registry), and
-what they share: reading cached features, the protocol record written beside every number, and
+registry), and what they share: reading cached features, the protocol record written beside every
+number, and
 the form of a row of the analysis table.
 
 A module ``ganrepro.evaluation.analyses.<name>`` has ``compute``, which takes the analysis's

@@ -1,7 +1,6 @@
 """Diversity of one checkpoint's samples: mean MS-SSIM of random pairs of generated images, and
-of real images of the reference split beside it (ganrepro.evaluation.metrics.diversity). Two rows
-of the
-analysis table."""
+of real images of the reference split beside it (ganrepro.evaluation.metrics.diversity). Two rows of
+the analysis table."""
 
 from __future__ import annotations
 

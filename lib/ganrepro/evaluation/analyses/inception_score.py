@@ -1,7 +1,6 @@
 """Inception Score of one checkpoint's samples from the cached pool3 features and the weights'
 classifier (ganrepro.evaluation.metrics.inception_score); recorded as unavailable (no number) when
-the
-weights have no usable classifier. A row of the analysis table."""
+the weights have no usable classifier. A row of the analysis table."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Precision, recall, density and coverage of one checkpoint's samples against the reference
 split, from the cached features (ganrepro.evaluation.metrics.prdc), with their protocol; four rows
-of the
-analysis table."""
+of the analysis table."""
 
 from __future__ import annotations
 

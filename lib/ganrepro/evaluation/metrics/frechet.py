@@ -2,8 +2,7 @@
 
 Only numpy (and scipy through pytorch-fid's own function, on request): the FID rule scores cached
 features, so its jobs start without importing torch. ``ganrepro.evaluation.metrics.fid`` re-exports
-all of
-this next to the Inception network.
+all of this next to the Inception network.
 """
 
 from __future__ import annotations

@@ -19,8 +19,7 @@ The names are re-exported here, so callers write ``from ganrepro import plots;
 plots.ablation_bars(...)`` without knowing the layout. No module shares a name with a function,
 so ``"ganrepro.reporting.plots.<module>.<name>"`` always names a module's attribute: a test that
 monkeypatches a helper patches the module that calls it
-(``ganrepro.reporting.plots.bars.save_figure``),
-not this package.
+(``ganrepro.reporting.plots.bars.save_figure``), not this package.
 """
 
 from __future__ import annotations
