@@ -20,7 +20,7 @@ from workflow_cli import CIFAR10_JPEG, planned_jobs, snakemake, tiny_config, wri
 REPO = Path(__file__).resolve().parents[1]
 LEGACY_GOLDEN = REPO / "tests" / "golden" / "run_names_until_2026-12-07.yaml"
 # The last commit of the earlier layout: its code makes a results folder to migrate.
-LEGACY_COMMIT = "0f3dbac86170a6bc9ae5a7ea3d24d165d4165a8d"
+LEGACY_COMMIT = "98c1fae8c71942ac3a663f27b36bdeb54b315905"
 
 
 @pytest.mark.parametrize("config", CONFIGS)
