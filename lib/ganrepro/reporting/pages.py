@@ -22,7 +22,9 @@ table {{ border-collapse: collapse; font-size: 13px; margin-bottom: 1.5em; }}
 th, td {{ border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }}
 th {{ background: #eee; }}
 td:nth-child(n) {{ max-width: 28em; }}
-p.note, div.shared {{ color: #444; max-width: 60em; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+p.note, p.protocol, div.shared {{ color: #444; max-width: 60em; }}
+p.protocol {{ font-size: 13px; }}
 div.shared {{ font-size: 13px; margin-top: -1em; }}
 div.shared ul {{ margin-top: 0.2em; }}
 </style></head><body>
@@ -61,11 +63,14 @@ def table_page(
         if lines:
             items = "".join(f"<li>{escape(line)}</li>" for line in lines)
             parts.append(f'<div class="shared">Every row:<ul>{items}</ul></div>')
+    return html_page(title, "\n".join(parts), description=description, note=note)
+
+
+def html_page(title: str, sections: str, *, description: str = "", note: str = "") -> str:
+    """A self-contained page (inline style, no external resource) around ``sections``, which
+    are HTML already; title, description and note are text."""
     return _PAGE.format(
-        title=escape(title),
-        description=escape(description),
-        sections="\n".join(parts),
-        note=escape(note),
+        title=escape(title), description=escape(description), sections=sections, note=escape(note)
     )
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from ganrepro.reporting.labels import describe_setting
+from ganrepro.reporting.pages import html_page
 
 METRICS = ("FID", "IS", "KID")
 VALUE_KEYS = ("value", "mean", "std", "min")
@@ -447,23 +448,6 @@ _COMPARISON_NOTE = (
 )
 _NO_REFERENCES = "No reference values: no source prints a number for this experiment's settings."
 
-_PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: sans-serif; margin: 1em; }}
-table {{ border-collapse: collapse; font-size: 13px; margin-bottom: 0.5em; }}
-th, td {{ border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }}
-th {{ background: #eee; }}
-td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-p.protocol, p.note {{ color: #444; max-width: 60em; font-size: 13px; }}
-</style></head><body>
-<h2>{title}</h2>
-<p>{description}</p>
-{sections}
-<p class="note">{note}</p>
-</body></html>
-"""
-
 
 def comparison_html(
     table: pd.DataFrame,
@@ -488,11 +472,11 @@ def comparison_html(
     if ours_only is not None and len(ours_only):
         parts.append("<h3>Our settings without a reference value</h3>")
         parts.append(_html_table(ours_only))
-    return _PAGE.format(
-        title=escape(f"{experiment}: ours beside the references"),
-        description=escape(description),
-        sections="\n".join(parts),
-        note=escape(_COMPARISON_NOTE if len(table) else ""),
+    return html_page(
+        f"{experiment}: ours beside the references",
+        "\n".join(parts),
+        description=description,
+        note=_COMPARISON_NOTE if len(table) else "",
     )
 
 
