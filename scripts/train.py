@@ -86,14 +86,14 @@ def _train_segment(trainer, settings, prev, epoch, seed, device, checkpoint, los
             checkpoint,
             {**state, "status": "diverged", "message": str(err), "code": _code(prev)},
         )
-        write_losses_csv(losses, trainer.rows)
+        write_losses_csv(losses, trainer.rows, trainer.spectral_names, trainer.spectral_rows)
         save_message_image(f"run diverged\n{err}", grid)
         return
     z, y = fixed_noise(settings.latent_dim, 64, seed, trainer.config["n_classes"])
     G = trainer.sampling_generator().eval()
     images = G(z.to(device), None if y is None else y.to(device)).detach()
     save_grid(images, grid)
-    write_losses_csv(losses, trainer.rows)
+    write_losses_csv(losses, trainer.rows, trainer.spectral_names, trainer.spectral_rows)
     save_torch(checkpoint, {**trainer.checkpoint(), "code": _code(prev)})
     trainer.events.image("samples/fixed_noise", grid_tensor(images), len(trainer.rows) - 1)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from ganrepro.data import ImageArrays
@@ -28,3 +30,15 @@ def trainer(data, tmp_path, **settings) -> Trainer:
 
 def weights(t: Trainer) -> torch.Tensor:
     return torch.cat([p.detach().flatten() for p in [*t.G.parameters(), *t.D.parameters()]])
+
+
+def same_rows(a: list[tuple], b: list[tuple]) -> bool:
+    """Loss rows equal value for value, NaN equal to NaN (G's loss where G did not step, the
+    margin violations of a loss without a margin)."""
+
+    def same(x, y):
+        return x == y or (math.isnan(x) and math.isnan(y))
+
+    return len(a) == len(b) and all(
+        len(r) == len(s) and all(map(same, r, s)) for r, s in zip(a, b, strict=True)
+    )

@@ -31,6 +31,11 @@ class Loss:
 
     help = ""
     uses_targets = False
+    # Where D's raw output separates real from fake, for the accuracy the training loop logs
+    # (a logit of 0 is p = 0.5); None: the batch's own midpoint, as a critic has no fixed one.
+    boundary: float | None = 0.0
+    # Outputs within +-margin still cost D (hinge): the loop logs the share that violate it.
+    margin: float | None = None
 
     def d(self, real: torch.Tensor, fake: torch.Tensor, real_target: Any, fake_target: Any):
         raise NotImplementedError
@@ -65,6 +70,7 @@ class SaturatingBCE(NonSaturatingBCE):
 class LeastSquares(Loss):
     help = "least squares (LSGAN, Mao et al.): D regresses real to 1 and fake to 0"
     uses_targets = True
+    boundary = 0.5
 
     def d(self, real, fake, real_target=1.0, fake_target=0.0):
         return 0.5 * (((real - real_target) ** 2).mean() + ((fake - fake_target) ** 2).mean())
@@ -75,6 +81,7 @@ class LeastSquares(Loss):
 
 class Hinge(Loss):
     help = "hinge (Lim & Ye; SN-GAN, SAGAN): D max(0, 1 - D(x)) + max(0, 1 + D(G(z))), G -D(G(z))"
+    margin = 1.0
 
     def d(self, real, fake, real_target=None, fake_target=None):
         F = _functional()
@@ -86,6 +93,7 @@ class Hinge(Loss):
 
 class Wasserstein(Loss):
     help = "Wasserstein critic (WGAN): D(G(z)) - D(x); needs clipping, a penalty or spectral norm"
+    boundary = None
 
     def d(self, real, fake, real_target=None, fake_target=None):
         return fake.mean() - real.mean()

@@ -27,13 +27,20 @@ from ganrepro.data import ImageArrays, to_float
 from ganrepro.events import EventLog
 from ganrepro.io import atomic_path, load_torch, save_torch
 from ganrepro.models import DOutput, build_discriminator, build_generator
+from ganrepro.training import health
 from ganrepro.training.losses import get_loss, gradient_penalty
 from ganrepro.training.noise import seeded
 from ganrepro.training.settings import TrainSettings, identity_settings
 
-LOSS_COLUMNS = ("epoch", "step", "d_loss", "g_loss", "d_real", "d_fake", "gp")
-# TensorBoard tags of the loss columns after epoch and step
-EVENT_TAGS = ("loss/D", "loss/G", "D_logit/real", "D_logit/fake", "loss/gradient_penalty")
+# One row per step: the losses, D's mean outputs, then D's health (ganrepro.training.health);
+# the spectral columns follow (`Trainer.spectral_names`), filled at each logging interval.
+LOSS_COLUMNS = (
+    "epoch", "step", "d_loss", "g_loss", "d_real", "d_fake", "gp", *health.STEP_COLUMNS
+)  # fmt: skip
+# TensorBoard tags of the columns after epoch and step
+EVENT_TAGS = (
+    "loss/D", "loss/G", "D_logit/real", "D_logit/fake", "loss/gradient_penalty", *health.STEP_TAGS
+)  # fmt: skip
 
 
 class TrainingDiverged(RuntimeError):
@@ -198,6 +205,7 @@ class _DStep(NamedTuple):
     real_out: DOutput
     fake_out: DOutput
     real_input: torch.Tensor  # the real batch as D saw it (instance noise added)
+    grad_norm: torch.Tensor  # of D's gradients in this update (NaN when health is off)
 
 
 def model_config(settings: TrainSettings, data: ImageArrays) -> dict[str, Any]:
@@ -256,8 +264,12 @@ class Trainer:
         log: TextIO = sys.stderr,
         save_every_seconds: float = 600.0,
         events: EventLog | None = None,
+        measure_health: bool = True,
     ):
+        """``measure_health``: measure D's health (ganrepro.training.health) into the losses'
+        rows and the events; off only to measure what it costs (bench: health_overhead)."""
         self.settings, self.seed, self.device, self.log = settings, seed, device, log
+        self.measure_health = measure_health
         self.events = events if events is not None else EventLog("", enabled=False)
         self.loss = get_loss(settings.loss)
         self.state_dir = Path(state_dir)
@@ -292,6 +304,15 @@ class Trainer:
             self.opt_d, _lr_lambda(settings, total_steps, settings.lr_floor_d)
         )
         self.ema = EMA(self.G, settings.ema) if settings.ema else None
+        self.spectral = {
+            **health.spectral_layers(self.G, "G"),
+            **health.spectral_layers(self.D, "D"),
+        }
+        # the columns after LOSS_COLUMNS: sigma and weight norm of each spectral layer
+        self.spectral_names = [
+            f"{kind}/{name}" for name in self.spectral for kind in ("sigma", "weight_norm")
+        ]
+        self.spectral_rows: dict[int, list[float]] = {}  # step -> values, per logging interval
         self.noise = seeded(seed, 2, device=device)  # z, fake labels, smoothing, flips, penalty
         # Its own stream, so turning replay on leaves every other random draw where it was.
         self.replay = (
@@ -322,6 +343,7 @@ class Trainer:
             "epoch": self.epoch,
             "batch": self.batch,
             "rows": self.rows,
+            "spectral_rows": self.spectral_rows,
             "settings": dataclasses.asdict(self.settings),
             # what load_state compares: a setting added since (off by default) is not in it
             "identity_settings": identity_settings(self.settings),
@@ -351,6 +373,7 @@ class Trainer:
             self.replay.load_state(state["replay"])
         self.epoch, self.batch = state["epoch"], state["batch"]
         self.rows = list(state["rows"])
+        self.spectral_rows = dict(state.get("spectral_rows", {}))  # none before 2026-12-07
 
     def try_resume(self, until: int) -> bool:
         """Continue from the periodic save if it lies between the current position and ``until``."""
@@ -465,10 +488,16 @@ class Trainer:
         with torch.set_grad_enabled(reuse), self._autocast():
             generated = self.G(z, fake_labels)
         d_step = self._d_step(real, labels, generated.detach().float(), fake_labels, step, total)
-        g_loss = torch.full((), float("nan"), device=self.device)
+        g_loss = g_norm = self._nan
         if trains_g:
             g_batch = (generated, fake_labels) if reuse else None
-            g_loss = self._g_step(d_step, labels, g_batch, step, total)
+            g_loss, g_norm = self._g_step(d_step, labels, g_batch, step, total)
+        real_logits, fake_logits = d_step.real_out.logits, d_step.fake_out.logits
+        accuracy, violations = (
+            health.separation(self.loss, real_logits, fake_logits)
+            if self.measure_health
+            else (self._nan, self._nan)
+        )
         # Kept on the device: reading them every step would sync the host with the GPU. The last
         # value says whether G stepped (g_loss is NaN by design when it did not).
         self._pending.append(
@@ -476,13 +505,24 @@ class Trainer:
                 [
                     d_step.loss.detach(),
                     g_loss.detach(),
-                    d_step.real_out.logits.detach().float().mean(),
-                    d_step.fake_out.logits.detach().float().mean(),
+                    real_logits.detach().float().mean(),
+                    fake_logits.detach().float().mean(),
                     d_step.penalty.detach(),
+                    accuracy.to(self.device),
+                    violations.to(self.device),
+                    d_step.grad_norm.to(self.device),
+                    g_norm.to(self.device),
                     torch.tensor(float(trains_g), device=self.device),
                 ]
             )
         )
+
+    @property
+    def _nan(self) -> torch.Tensor:
+        return torch.full((), float("nan"), device=self.device)
+
+    def _gradient_norm(self, module: nn.Module) -> torch.Tensor:
+        return health.gradient_norm(module) if self.measure_health else self._nan
 
     def _d_step(
         self,
@@ -517,13 +557,14 @@ class Trainer:
                 )
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
+        grad_norm = self._gradient_norm(self.D)
         self.opt_d.step()
         self.sched_d.step()
         if settings.clip is not None:
             with torch.no_grad():
                 for param in self.D.parameters():
                     param.clamp_(-settings.clip, settings.clip)
-        return _DStep(loss, penalty, real_out, fake_out, real_input)
+        return _DStep(loss, penalty, real_out, fake_out, real_input, grad_norm)
 
     def _g_step(
         self,
@@ -532,9 +573,10 @@ class Trainer:
         g_batch: tuple[torch.Tensor, torch.Tensor | None] | None,
         step: int,
         total: int,
-    ) -> torch.Tensor:
-        """G's update, judged by the D just updated. ``g_batch`` is the batch D was just shown
-        with its graph (images, classes), or None: G then draws a fresh one."""
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """G's update, judged by the D just updated: (G's loss, its gradient norm).
+        ``g_batch`` is the batch D was just shown with its graph (images, classes), or None: G
+        then draws a fresh one."""
         settings = self.settings
         with self._autocast():
             if g_batch is None:
@@ -565,11 +607,12 @@ class Trainer:
                 )
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
+        grad_norm = self._gradient_norm(self.G)
         self.opt_g.step()
         self.sched_g.step()
         if self.ema:
             self.ema.update(self.G)
-        return loss
+        return loss, grad_norm
 
     def _flush(self) -> None:
         if not self._pending:
@@ -589,6 +632,10 @@ class Trainer:
                 )
         lr_g, lr_d = self.sched_g.get_last_lr()[0], self.sched_d.get_last_lr()[0]
         self.events.scalars(len(self.rows) - 1, {"lr/G": lr_g, "lr/D": lr_d})
+        if self.measure_health and self.spectral:
+            values = health.spectral_statistics(self.spectral)
+            self.spectral_rows[len(self.rows) - 1] = [values[name] for name in self.spectral_names]
+            self.events.scalars(len(self.rows) - 1, values)
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self, until: int | None = None, on_checkpoint=None, log_every: int = 50) -> None:
@@ -645,8 +692,20 @@ class Trainer:
         )
 
 
-def write_losses_csv(path: str | Path, rows: Sequence[tuple]) -> None:
+def write_losses_csv(
+    path: str | Path,
+    rows: Sequence[tuple],
+    spectral_names: Sequence[str] = (),
+    spectral_rows: dict[int, list[float]] | None = None,
+) -> None:
+    """One row per step; a column left empty where it was not measured: the health columns of
+    steps trained before they existed (a run continued from an older checkpoint), the spectral
+    ones between logging intervals."""
+    spectral_rows = spectral_rows or {}
+    blank = [""] * len(spectral_names)
     with atomic_path(path) as tmp, open(tmp, "w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(LOSS_COLUMNS)
-        writer.writerows(rows)
+        writer.writerow([*LOSS_COLUMNS, *spectral_names])
+        for row in rows:
+            padded = [*row, *[""] * (len(LOSS_COLUMNS) - len(row))]
+            writer.writerow([*padded, *spectral_rows.get(row[1], blank)])
