@@ -35,6 +35,33 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
+@torch.no_grad()
+def reinitialise(module: nn.Module, scheme: str) -> None:
+    """Draw every convolution's and linear layer's weight anew by ``scheme`` (training setting
+    `init`): "normal" leaves the family's own initialisation (N(0, 0.02)); "orthogonal" and
+    "xavier" (uniform, gain 1) draw the raw weight of a spectrally normalised layer, whose
+    power iteration then runs the 15 steps spectral_norm starts with, so its first sigma
+    belongs to the new weight. Biases stay 0. Uses the global random stream, as building does.
+    """
+    if scheme == "normal":
+        return
+    draw = {"orthogonal": nn.init.orthogonal_, "xavier": nn.init.xavier_uniform_}[scheme]
+    normalised = []
+    for layer in module.modules():
+        if isinstance(layer, SN_TYPES):
+            if parametrize.is_parametrized(layer, "weight"):
+                draw(layer.parametrizations.weight.original)
+                normalised.append(layer)
+            else:
+                draw(layer.weight)
+    was_training = module.training
+    module.train()
+    for layer in normalised:
+        for _ in range(15):
+            layer.weight  # noqa: B018 - in training mode, each read runs one power iteration
+    module.train(was_training)
+
+
 def n_upsamplings(image_size: int) -> int:
     """Number of stride-2 stages between a 4x4 map and ``image_size`` (a power of two >= 8)."""
     n = (image_size // 4).bit_length() - 1

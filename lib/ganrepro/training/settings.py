@@ -21,6 +21,7 @@ from ganrepro.training.families import FAMILIES, check_model_options, family
 from ganrepro.training.losses import LOSSES
 
 D_BATCHES = ("separate", "joint")
+INITS = ("normal", "orthogonal", "xavier")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,13 @@ class TrainSettings:
         "a run's identity)",
         minimum=1,
         identity="never",
+    )
+    init: str = technique(
+        "normal",
+        "initial weights of every convolution and linear layer of G and D: the family's own "
+        "(N(0, 0.02), DCGAN's), orthogonal (BigGAN; StudioGAN's SN-GAN and SAGAN) or Xavier "
+        "uniform (mimicry; the SN-GAN authors' ResNets); biases 0, spectral norm re-estimated",
+        choices=INITS,
     )
     lr_g: float | None = technique(None, "TTUR: G's learning rate (null: lr)", exclusive_minimum=0)
     lr_d: float | None = technique(None, "TTUR: D's learning rate (null: lr)", exclusive_minimum=0)

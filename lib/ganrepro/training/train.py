@@ -27,6 +27,7 @@ from ganrepro.data import ImageArrays, to_float
 from ganrepro.events import EventLog
 from ganrepro.io import atomic_path, load_torch, save_torch
 from ganrepro.models import DOutput, build_discriminator, build_generator
+from ganrepro.models.layers import reinitialise
 from ganrepro.training import health
 from ganrepro.training.losses import get_loss, gradient_penalty
 from ganrepro.training.noise import seeded
@@ -292,6 +293,8 @@ class Trainer:
         # unaffected.
         self.G = build_generator(**self.config).to(device, memory_format=torch.channels_last)
         self.D = build_discriminator(**self.config).to(device, memory_format=torch.channels_last)
+        reinitialise(self.G, settings.init)
+        reinitialise(self.D, settings.init)
         lr_g = settings.lr_g if settings.lr_g is not None else settings.lr
         lr_d = settings.lr_d if settings.lr_d is not None else settings.lr
         self.opt_g = _optimizer(settings, self.G.parameters(), lr_g)
