@@ -22,10 +22,10 @@ from ganrepro.experiments import (
     split_key,
     trained_as,
 )
-from ganrepro.io import write_json
+from ganrepro.io import write_csv_rows, write_json
 from ganrepro.reporting.labels import describe_setting
 from ganrepro.reporting.references import our_protocol
-from ganrepro.reporting.summaries import run_summary
+from ganrepro.reporting.summaries import epoch_health_of, run_summary
 
 # The schema file's settings part is generated from the declarations (lib/ganrepro/training/settings.py).
 # Validation fills in defaults; an unknown key or bad value stops here, before any job.
@@ -241,6 +241,7 @@ def experiment_files(exp):
     """Every file an experiment's table job makes."""
     yield f"{R}/tables/experiments/{exp}.csv"
     yield f"{R}/plots/losses/{exp}.png"
+    yield f"{R}/plots/health/{exp}.png"
     yield from (f"{R}/tables/comparisons/{exp}.{ext}" for ext in ("csv", "html"))
     yield from (
         f"{R}/plots/experiments/{exp}.{kind}.png" for kind in ("fid_vs_epoch", "ablation", "samples")

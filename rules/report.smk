@@ -24,10 +24,15 @@ rule run_summary:
         losses=lambda w: f"{R}/runs/{w.run}/losses/epoch{max(epochs(w.run)):04d}.csv",
     output:
         summary=f"{R}/runs/{{run}}/summary.json",
+        # D's health per epoch (ganrepro.reporting.summaries.epoch_health)
+        health=f"{R}/runs/{{run}}/health.csv",
+    params:
+        batch_size=lambda w: FOLDERS[w.run].identity_settings["batch_size"],
     log:
         f"{R}/logs/run_summary/{{run}}.log",
     localrule: True
     run:
+        write_csv_rows(output.health, epoch_health_of(input.losses, params.batch_size))
         write_logged(output.summary, run_summary(wildcards.run, input.scores, input.losses), log)
 
 
@@ -58,6 +63,13 @@ rule experiment_tables:
             category=TRAINING,
             subcategory=lambda w: w.exp,
             labels={"item": "1 losses"},
+        ),
+        health_plot=report(
+            f"{R}/plots/health/{{exp}}.png",
+            caption="../report/health.rst",
+            category=TRAINING,
+            subcategory=lambda w: w.exp,
+            labels={"item": "3 discriminator health"},
         ),
         comparison=f"{R}/tables/comparisons/{{exp}}.csv",
         comparison_html_page=report(

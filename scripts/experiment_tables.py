@@ -1,6 +1,6 @@
 """Rule experiment_tables: one experiment's FID rows (per run and epoch), its tables (per run;
 and beside the references' numbers, as CSV and as a page for the report), its figures (FID vs
-epoch by setting, the ablation, the loss curves), from the run summaries."""
+epoch by setting, the ablation, the loss curves, D's health), from the run summaries."""
 
 import json
 from pathlib import Path
@@ -27,6 +27,7 @@ def main(
     table_page,
     by_epoch,
     loss_plot,
+    health_plot,
     comparison,
     comparison_html_page,
     fid_plot,
@@ -97,6 +98,13 @@ def main(
             name: losses[trained_as[name]].query(f"epoch <= {final[name]}") for name in runs
         }
         plots.loss_curves(loss_curves, loss_plot, experiment)
+        spectral = tables.load_spectral(summaries)
+        plots.health_panels(
+            loss_curves,
+            {name: spectral[trained_as[name]] for name in runs},
+            health_plot,
+            experiment,
+        )
         print(
             f"{experiment}: {len(rows)} scores of {len(runs)} runs, "
             f"{len(references)} reference values",

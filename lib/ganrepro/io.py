@@ -10,6 +10,7 @@ below then name it.
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import json
 import os
@@ -57,6 +58,14 @@ def write_csv(df: Any, path: str | os.PathLike) -> None:
     """A pandas DataFrame as CSV (no index), atomically; pandas is the caller's import."""
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False)
+
+
+def write_csv_rows(path: str | os.PathLike, rows: list[dict[str, Any]]) -> None:
+    """Rows with the same keys as CSV (None as an empty cell), atomically; no pandas."""
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]) if rows else [])
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def write_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:

@@ -254,6 +254,41 @@ def test_quick_run_leaves_tensorboard_curves_of_every_step_and_score(quick_run):
     assert [e.step for e in scores.Scalars("KID")] == [2]  # the analysed run's final epoch
 
 
+@pytest.mark.slow
+def test_every_run_of_the_quick_config_has_ds_health_in_tensorboard_tables_and_report(quick_run):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    work, _ = quick_run
+    results = work / "results"
+    folders = trained_runs(QUICK)
+    assert len(folders) > 10
+    for folder in folders:
+        run = results / "runs" / folder
+        acc = EventAccumulator(str(run / "tensorboard" / "train"), size_guidance={"scalars": 0})
+        acc.Reload()
+        tags = set(acc.Tags()["scalars"])
+        assert {"D/accuracy", "grad_norm/D", "grad_norm/G", "D_logit/real"} <= tags, folder
+        # every step of D's gradient norm, positive; accuracy a share
+        steps = [e.step for e in acc.Scalars("loss/D")]
+        assert [e.step for e in acc.Scalars("grad_norm/D")] == steps
+        assert all(e.value > 0 for e in acc.Scalars("grad_norm/D"))
+        assert all(0 <= e.value <= 1 for e in acc.Scalars("D/accuracy"))
+        health = pd.read_csv(run / "health.csv")
+        assert health.epoch.tolist() == sorted(set(health.epoch)) and len(health) >= 1
+        assert health.grad_norm_d.gt(0).all() and health.d_accuracy.between(0, 1).all()
+        assert (health.d_gap - (health.d_real - health.d_fake)).abs().max() < 1e-9
+        sigma = [c for c in health.columns if c.startswith("sigma/")]
+        spectral = {t for t in tags if t.startswith("sigma/")}
+        assert set(sigma) == spectral, folder  # the same layers in both
+        assert health[sigma].gt(0).all().all()
+    # spectral norm where a family has it: SN-GAN's D, SAGAN's G and D
+    summaries = [json.loads((results / "runs" / f / "summary.json").read_text()) for f in folders]
+    with_sn = {s["run"].split("-")[0] for s in summaries if s["spectral"].get("step")}
+    assert {"sngan", "sagan"} <= with_sn and "mlp" not in with_sn
+    for exp in QUICK["experiments"]:
+        assert (results / "plots" / "health" / f"{exp}.png").read_bytes()[:4] == b"\x89PNG"
+
+
 # rules that run in Snakemake's own process or only collect: no benchmark file of their own
 UNMEASURED_RULES = {"all", "manifest", "run_summary", "costs"}
 

@@ -45,20 +45,88 @@ def score_row(score: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# D's health per step (ganrepro.training.health), binned like the losses; absent from the losses
+# of steps trained before 2026-12-07
+HEALTH_COLUMNS = (
+    "d_real", "d_fake", "d_accuracy", "d_violations", "grad_norm_d", "grad_norm_g"
+)  # fmt: skip
+SPECTRAL_PREFIXES = ("sigma/", "weight_norm/")
+
+
+def _number(text: str | None) -> float | None:
+    """A CSV cell as a finite number, or None (empty, NaN: not measured at that step)."""
+    if text in (None, ""):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    finite = [v for v in values if v is not None]
+    return sum(finite) / len(finite) if finite else None
+
+
 def binned_losses(rows: Iterable[dict[str, str]], points: int = LOSS_POINTS) -> dict[str, list]:
-    """Mean D and G loss per bin of consecutive steps (G's over the steps where G stepped)."""
+    """Mean D and G loss per bin of consecutive steps (G's over the steps where G stepped), and
+    the mean of each health column over the steps that measured it."""
     rows = list(rows)
     size = max(1, math.ceil(len(rows) / points))
+    health = [c for c in HEALTH_COLUMNS if rows and c in rows[0]]
     out: dict[str, list] = {"step": [], "epoch": [], "d_loss": [], "g_loss": []}
+    out.update({c: [] for c in health})
     for i in range(0, len(rows), size):
         chunk = rows[i : i + size]
-        d = [float(r["d_loss"]) for r in chunk]
-        g = [float(r["g_loss"]) for r in chunk if not math.isnan(float(r["g_loss"]))]
         out["step"].append(int(chunk[-1]["step"]))
         out["epoch"].append(int(chunk[-1]["epoch"]))
-        out["d_loss"].append(sum(d) / len(d))
-        out["g_loss"].append(sum(g) / len(g) if g else None)
+        out["d_loss"].append(_mean(_number(r["d_loss"]) for r in chunk))
+        out["g_loss"].append(_mean(_number(r["g_loss"]) for r in chunk))
+        for column in health:
+            out[column].append(_mean(_number(r[column]) for r in chunk))
     return out
+
+
+def spectral_series(rows: Iterable[dict[str, str]]) -> dict[str, list]:
+    """The spectral columns at the steps that measured them (each logging interval)."""
+    rows = list(rows)
+    names = [c for c in (rows[0] if rows else {}) if c.startswith(SPECTRAL_PREFIXES)]
+    measured = [r for r in rows if names and _number(r[names[0]]) is not None]
+    out: dict[str, list] = {"step": [int(r["step"]) for r in measured]}
+    out.update({name: [_number(r[name]) for r in measured] for name in names})
+    return out
+
+
+def epoch_health(rows: Iterable[dict[str, str]], batch_size: int) -> list[dict[str, Any]]:
+    """D's health per epoch, a table row each: images seen by D and G steps at its end, the
+    epoch's mean of each per-step column (G's gradient over the steps G took), D's mean real
+    minus mean fake output, and each spectral layer's sigma and raw weight norm at the epoch's
+    last measurement."""
+    rows = list(rows)
+    spectral = [c for c in (rows[0] if rows else {}) if c.startswith(SPECTRAL_PREFIXES)]
+    table, d_steps, g_steps = [], 0, 0
+    for epoch in sorted({int(r["epoch"]) for r in rows}):
+        chunk = [r for r in rows if int(r["epoch"]) == epoch]
+        d_steps += len(chunk)
+        g_steps += sum(_number(r["g_loss"]) is not None for r in chunk)
+        row: dict[str, Any] = {
+            "epoch": epoch,
+            "images_seen": d_steps * batch_size,
+            "g_steps": g_steps,
+        }
+        for column in HEALTH_COLUMNS:
+            row[column] = _mean(_number(r.get(column)) for r in chunk)
+        real, fake = row["d_real"], row["d_fake"]
+        row["d_gap"] = None if real is None or fake is None else real - fake
+        for name in spectral:
+            measured = [_number(r[name]) for r in chunk if _number(r[name]) is not None]
+            row[name] = measured[-1] if measured else None
+        table.append(row)
+    return table
+
+
+def epoch_health_of(losses: str | Path, batch_size: int) -> list[dict[str, Any]]:
+    """`epoch_health` of a run's losses CSV (its last segment's, which holds every step)."""
+    with open(losses, newline="") as f:
+        return epoch_health(csv.DictReader(f), batch_size)
 
 
 def run_summary(run: str, scores: Iterable[str | Path], losses: str | Path) -> dict[str, Any]:
@@ -66,5 +134,10 @@ def run_summary(run: str, scores: Iterable[str | Path], losses: str | Path) -> d
     holds the whole history)."""
     rows = [score_row(json.loads(Path(p).read_text())) for p in scores]
     with open(losses, newline="") as f:
-        curve = binned_losses(csv.DictReader(f))
-    return {"run": run, "scores": sorted(rows, key=lambda r: r["epoch"]), "losses": curve}
+        steps = list(csv.DictReader(f))
+    return {
+        "run": run,
+        "scores": sorted(rows, key=lambda r: r["epoch"]),
+        "losses": binned_losses(steps),
+        "spectral": spectral_series(steps),
+    }

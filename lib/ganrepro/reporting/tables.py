@@ -43,6 +43,16 @@ def load_summaries(paths: Iterable[str | Path]) -> tuple[pd.DataFrame, dict[str,
     return _with_nan(pd.DataFrame(rows)), losses
 
 
+def load_spectral(paths: Iterable[str | Path]) -> dict[str, pd.DataFrame]:
+    """Per run: each spectrally normalised layer's sigma and weight norm at each logging step
+    (empty for a run without such layers or trained before they were measured)."""
+    out = {}
+    for path in paths:
+        s = json.loads(Path(path).read_text())
+        out[s["run"]] = pd.DataFrame(s.get("spectral", {}), dtype=float)
+    return out
+
+
 def _with_nan(df: pd.DataFrame) -> pd.DataFrame:
     for col in ("fid", "fid_curve"):
         if col in df:

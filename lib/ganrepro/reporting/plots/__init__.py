@@ -8,6 +8,7 @@ changed without scrolling past the others:
   or over one key or variants (``ablation_bars``);
 - ``samples``: an experiment's sample grids on one sheet (``sample_sheet``);
 - ``losses``: D and G losses per step (``loss_curves``);
+- ``health``: the discriminator's health, a row of panels per run (``health_panels``);
 - ``grid``: a run's grid coordinates as the figures read them, and which ablation figure an
   experiment gets (``plan_figures``);
 - ``common``: ``save_figure`` and the size, axis and legend helpers the figures share.
@@ -35,6 +36,7 @@ from ganrepro.reporting.plots.common import FIGSIZE, LOG_SPAN, VALUE_NAMES, save
 from ganrepro.reporting.plots.fid_all_runs import fid_vs_epoch  # noqa: E402
 from ganrepro.reporting.plots.fid_by_setting import LINE_STYLES, fid_vs_epoch_by_setting  # noqa: E402
 from ganrepro.reporting.plots.grid import plan_figures  # noqa: E402
+from ganrepro.reporting.plots.health import health_panels  # noqa: E402
 from ganrepro.reporting.plots.heatmap import ablation_heatmap  # noqa: E402
 from ganrepro.reporting.plots.losses import loss_curves  # noqa: E402
 from ganrepro.reporting.plots.samples import sample_sheet  # noqa: E402
@@ -50,6 +52,7 @@ __all__ = [
     "fid_vs_epoch",
     "fid_vs_epoch_by_setting",
     "format_value",
+    "health_panels",
     "loss_curves",
     "plan_figures",
     "sample_sheet",
