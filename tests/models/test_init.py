@@ -25,7 +25,7 @@ def test_normal_keeps_the_familys_own_weights():
 
 
 def test_orthogonal_draws_orthonormal_raw_weights_and_resets_sigma():
-    d = _sngan_d()
+    d = _sngan_d().to(memory_format=torch.channels_last)  # as the trainer holds it
     reinitialise(d, "orthogonal")
     for layer in spectral_norm_layers(d):
         w = layer.parametrizations.weight.original.flatten(1)

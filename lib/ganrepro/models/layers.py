@@ -35,6 +35,11 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
+def _orthogonal(weight: torch.Tensor) -> None:
+    # drawn into a contiguous tensor: orthogonal_ cannot view a channels-last weight
+    weight.copy_(nn.init.orthogonal_(torch.empty(weight.shape, device=weight.device)))
+
+
 @torch.no_grad()
 def reinitialise(module: nn.Module, scheme: str) -> None:
     """Draw every convolution's and linear layer's weight anew by ``scheme`` (training setting
@@ -45,7 +50,7 @@ def reinitialise(module: nn.Module, scheme: str) -> None:
     """
     if scheme == "normal":
         return
-    draw = {"orthogonal": nn.init.orthogonal_, "xavier": nn.init.xavier_uniform_}[scheme]
+    draw = {"orthogonal": _orthogonal, "xavier": nn.init.xavier_uniform_}[scheme]
     normalised = []
     for layer in module.modules():
         if isinstance(layer, SN_TYPES):
