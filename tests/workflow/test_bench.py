@@ -131,6 +131,20 @@ def test_family_throughput_records_its_thread_count_and_rates(tmp_path):
     assert rows.images[0] == 256 and 1 < rows.images_per_s[0] < 100_000
 
 
+def test_health_overhead_records_both_rates_and_their_ratio(tmp_path):
+    args = ["run", "health_overhead", "--n", "256", "--repeats", "2", "--only", "sngan"]
+    args += ["--threads", "1", "--records-dir", str(tmp_path)]
+    bench(*args)
+    record = the_record(tmp_path, "health_overhead")
+    assert_provenance(record, "python -m bench " + " ".join(args), threads=1)
+    (row,) = record.rows.itertuples()
+    assert (row.model, row.width, row.loss, row.repeats) == ("sngan", 32, "hinge", 2)
+    assert len(row.all_measured.split(" / ")) == 2
+    on, off = row.images_per_s_measured, row.images_per_s_unmeasured
+    assert 1 < on < 100_000 and 1 < off < 100_000
+    assert math.isclose(row.overhead, 1 - on / off, rel_tol=1e-6)
+
+
 # --- the results readers, on made-up results folders ---------------------------------------
 
 
