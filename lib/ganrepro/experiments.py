@@ -28,7 +28,7 @@ from ganrepro.training import settings as settings_module
 from ganrepro.training.settings import TrainSettings, identity_settings
 
 # Keys of an experiment that are not training settings.
-EXPERIMENT_KEYS = ("description", "dataset", "seeds", "grid", "variants", "reference")
+EXPERIMENT_KEYS = ("description", "dataset", "seeds", "grid", "variants", "reference", "recipe")
 # Short names for grid keys in run names.
 _ABBREV = {"batch_size": "bs", "latent_dim": "z", "width": "w", "lr_schedule": "sched"}
 

@@ -39,6 +39,7 @@ EXPERIMENTS = {
     },
     "ref": {
         "description": "DCGAN beside a reference number",
+        "recipe": {"source": "Radford et al. 2016, sec. 4", "deviations": ["width 8", "z_dim 16"]},
         "epochs": 2,
         "eval_epochs": [1, 2],
         "reference": [REFERENCE],
@@ -180,6 +181,16 @@ def test_a_figure_is_wider_than_half_the_window(report):
     dom = chromium(page, "--dump-dom")
     measured = json.loads(re.search(r'<pre id="measured">(.*?)</pre>', dom, re.S)[1])
     assert measured["width"] > measured["window"] / 2, measured
+
+
+def test_landing_page_says_whose_recipe_each_experiment_follows(report):
+    _, html, _ = report
+    dom = re.sub(r"<(script|style)\b.*?</\1>", "", chromium(html, "--dump-dom"), flags=re.S)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", dom))
+    assert (
+        "Trained as in: Radford et al. 2016, sec. 4. Where ours differs: width 8; z_dim 16." in text
+    )
+    assert text.count("Trained as in:") == 1  # the grid experiment names none
 
 
 def test_no_machine_path_on_the_page(report):

@@ -5,6 +5,7 @@ lives once, in a file they extend (configs/protocols/, configs/references.yaml).
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -145,3 +146,20 @@ def test_each_row_of_the_recipe_ladder_adds_one_ingredient():
             earlier = by_label[base[label]]
             assert all(settings[k] == v for k, v in earlier.items()), "a row changed its base's"
     assert len(expand_runs(cfg)) == len(variants), "two rows are the same run"
+
+
+def test_every_laptop_family_names_its_recipe_and_its_budget():
+    cfg = load(REPO / "configs" / "laptop.yaml")
+    for name, exp in cfg["experiments"].items():
+        recipe = exp.get("recipe")
+        assert recipe and recipe["source"].strip(), f"{name}: no recipe source"
+        # the budget always differs from a paper's: it is listed, in images seen and G steps
+        budget = [d for d in recipe["deviations"] if "images seen" in d]
+        assert budget and "G steps" in budget[0], f"{name}: budget not among the deviations"
+    # and the G steps it states are the ones its settings make (50,000 training images)
+    for member in expand_runs(cfg).values():
+        s = member.settings
+        steps = s["epochs"] * (50_000 // s["batch_size"])
+        deviations = cfg["experiments"][member.experiment]["recipe"]["deviations"]
+        stated = re.search(r"([\d,]+) G steps", next(d for d in deviations if "G steps" in d))
+        assert int(stated[1].replace(",", "")) == steps // s["n_critic"], member.experiment
