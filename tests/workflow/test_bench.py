@@ -143,6 +143,7 @@ def test_health_overhead_records_both_rates_and_their_ratio(tmp_path):
     on, off = row.images_per_s_measured, row.images_per_s_unmeasured
     assert 1 < on < 100_000 and 1 < off < 100_000
     assert math.isclose(row.overhead, 1 - on / off, rel_tol=1e-6)
+    assert 0 < row.parts_ms_per_step and 0 < row.overhead_of_parts < 1
 
 
 # --- the results readers, on made-up results folders ---------------------------------------
