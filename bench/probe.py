@@ -47,6 +47,7 @@ def probe(
     results: Path,
     scored: list[int],
     n_fid: int = 1000,
+    threads: int = 2,
 ) -> dict:
     """Train one variant for ``epochs``, scoring FID of ``n_fid`` samples after each epoch in
     ``scored`` (always the last): one training run gives the curve, as the workflow's
@@ -60,7 +61,9 @@ def probe(
     for epoch in sorted({*scored, epochs}):
         t.run(until=epoch)  # sets G and D back to training mode at each epoch's start
         s0 = time.perf_counter()
-        fids[epoch] = fid_of_generator(t.sampling_generator().eval(), n_fid, results)
+        fids[epoch] = fid_of_generator(
+            t.sampling_generator().eval(), n_fid, results, threads=threads
+        )
         scoring += time.perf_counter() - s0
     seconds = time.perf_counter() - t0 - scoring
     tail = t.rows[-max(1, len(t.rows) // 10) :]  # the last tenth of the steps
@@ -126,7 +129,15 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         name, _, overrides = spec.partition("=")
         settings = {**base, **(yaml.safe_load(overrides) or {})}
         r = probe(
-            settings, data, args.epochs, args.out, name, args.results, scored, args.fid_samples
+            settings,
+            data,
+            args.epochs,
+            args.out,
+            name,
+            args.results,
+            scored,
+            args.fid_samples,
+            args.threads,
         )
         curve = r.pop("curve")
         print(f"{name}: FID {r['fid']:.1f}", flush=True)  # progress: a variant takes minutes
