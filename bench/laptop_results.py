@@ -63,6 +63,11 @@ def experiment_settings(config: dict) -> dict[str, dict]:
     return out
 
 
+def g_steps(settings: dict, epochs: int, n_train: int) -> int:
+    """G's updates in ``epochs``: one per n_critic updates of D, one of D per batch."""
+    return epochs * (n_train // settings["batch_size"]) // settings["n_critic"]
+
+
 def baseline_curve(by_epoch: pd.DataFrame) -> dict[int, float]:
     """The DCGAN defaults' curve FID (the curve's n) per epoch, mean over seeds."""
     base = by_epoch[(by_epoch.experiment == BASELINE) & (by_epoch.status == "ok")]
@@ -89,7 +94,10 @@ def summary(
     settings: dict[str, dict],
     n_train: int,
     untrained: float | None,
+    config_recipes: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
+    """One row per experiment; ``config_recipes``: each experiment's recipe source."""
+    config_recipes = config_recipes or {}
     base = baseline_curve(by_epoch)
     rows = []
     for exp in dict.fromkeys(by_epoch.experiment):
@@ -107,6 +115,8 @@ def summary(
                 "seeds": int(final.seed.nunique()),
                 "epochs": last,
                 "images_seen": int(runs[runs.run.isin(run_names)].images_seen.mean()),
+                "g_steps": g_steps(settings[exp], last, n_train),
+                "recipe": config_recipes.get(exp, ""),
                 "fid_final": float(ok.fid.mean()),
                 "fid_final_std": float(ok.fid.std(ddof=1)) if len(ok) > 1 else math.nan,
                 "n_final": int(final.n_generated.max()),
@@ -126,7 +136,21 @@ def summary(
     return rows
 
 
-def figure(by_epoch: pd.DataFrame, n_train: int, path: Path) -> None:
+AXES = {
+    "images": "training images seen by D (thousands)",
+    "g_steps": "generator steps (thousands)",
+}
+
+
+def figure(
+    by_epoch: pd.DataFrame,
+    n_train: int,
+    path: Path,
+    settings: dict[str, dict],
+    axis: str = "images",
+) -> None:
+    """FID against training images seen by D or against G steps (``axis``): a family with k D
+    steps per G step has seen as many images as DCGAN after 1/k of its G steps."""
     import matplotlib.pyplot as plt
     from ganrepro.reporting.plots import save_figure
 
@@ -135,7 +159,7 @@ def figure(by_epoch: pd.DataFrame, n_train: int, path: Path) -> None:
         g = by_epoch[(by_epoch.experiment == exp) & (by_epoch.status == "ok")]
         colour = plt.cm.tab10(i % 10)
         curve = g.groupby("epoch").fid_curve.agg(["mean", "std", "count"]).sort_index()
-        x = curve.index * n_train / 1000
+        x = _x(curve.index, settings[exp], n_train, axis)
         ax.plot(x, curve["mean"], marker="o", ms=4, color=colour, label=exp)
         if (curve["count"] > 1).any():
             ax.fill_between(
@@ -149,7 +173,7 @@ def figure(by_epoch: pd.DataFrame, n_train: int, path: Path) -> None:
         last = g[(g.epoch == g.epoch.max()) & (g.n_generated > g.n_curve)]
         if len(last):
             ax.scatter(
-                [last.epoch.iloc[0] * n_train / 1000],
+                _x([int(last.epoch.iloc[0])], settings[exp], n_train, axis),
                 [last.fid.mean()],
                 marker="D",
                 s=40,
@@ -162,7 +186,7 @@ def figure(by_epoch: pd.DataFrame, n_train: int, path: Path) -> None:
     ax.scatter(
         [], [], marker="D", color="0.6", edgecolors="black", label=f"final, {n_final} samples"
     )
-    ax.set(xlabel="training images seen (thousands)", ylabel="FID (lower is better)")
+    ax.set(xlabel=AXES[axis], ylabel="FID (lower is better)")
     ax.set_title(
         f"FID of {n_curve} samples per scored epoch vs the 10,000 CIFAR-10 test images "
         f"(mean ± std over seeds); diamonds: {n_final} samples",
@@ -172,6 +196,12 @@ def figure(by_epoch: pd.DataFrame, n_train: int, path: Path) -> None:
     ax.legend(fontsize=8)
     fig.suptitle("The laptop tier: every family on CIFAR-10, 32 px, CPU", fontsize=11)
     save_figure(fig, path)
+
+
+def _x(epochs, settings: dict, n_train: int, axis: str) -> list[float]:
+    if axis == "g_steps":
+        return [g_steps(settings, int(e), n_train) / 1000 for e in epochs]
+    return [int(e) * n_train / 1000 for e in epochs]
 
 
 def measure_untrained(config: dict, results: Path, n: int) -> float:
@@ -191,6 +221,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", type=Path, default=REPO / "results")
     parser.add_argument("--config", type=Path, default=REPO / "configs" / "laptop.yaml")
     parser.add_argument("--figure", type=Path, help="write the families' FID figure here")
+    parser.add_argument("--axis", choices=tuple(AXES), default="images", help="the figure's x axis")
     parser.add_argument("--cli", type=float, help="that day's pytorch-fid CLI images/s")
     parser.add_argument("--untrained", type=float, help="FID of the untrained G (1k samples)")
     parser.add_argument("--measure-untrained", action="store_true")
@@ -203,9 +234,14 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     if args.measure_untrained:
         untrained = measure_untrained(config, args.results, config["fid"]["intermediate_images"])
     by_epoch, runs, exps = load(args.results, list(config["experiments"]))
-    rows = summary(by_epoch, runs, exps, experiment_settings(config), n_train, untrained)
+    settings = experiment_settings(config)
+    recipes = {
+        name: " ".join((exp.get("recipe") or {}).get("source", "").split())
+        for name, exp in config["experiments"].items()
+    }
+    rows = summary(by_epoch, runs, exps, settings, n_train, untrained, recipes)
     if args.figure:
-        figure(by_epoch, n_train, args.figure)
+        figure(by_epoch, n_train, args.figure, settings, args.axis)
         print(f"wrote {args.figure}")
     # the same on every row: what the README's notes under the table say
     common = {

@@ -323,7 +323,9 @@ def test_laptop_results_records_the_learning_check_and_fails_on_a_miss(tmp_path)
     folder = laptop_folder(tmp_path)
     args = ["run", "laptop_results", "--results", str(folder / "results")]
     args += ["--config", str(folder / "laptop.yaml"), "--untrained", "250", "--cli", "6.5"]
+    args += ["--figure", str(tmp_path / "families.png"), "--axis", "g_steps"]
     proc = bench(*args, "--records-dir", str(tmp_path / "records"), check=False)
+    assert (tmp_path / "families.png").read_bytes()[:4] == b"\x89PNG"
     assert proc.returncode == 1, proc.stderr
     assert "missed the learning check: too_slow, critic5" in proc.stderr
     record = the_record(tmp_path / "records", "laptop_results")
@@ -337,6 +339,7 @@ def test_laptop_results_records_the_learning_check_and_fails_on_a_miss(tmp_path)
                 "seeds": 2,
                 "epochs": 4,
                 "images_seen": 40_000,
+                "g_steps": 4 * (10_000 // 128),
                 "fid_final": 52.0,
                 "fid_final_std": math.sqrt(8.0),
                 "fid_curve": 70.0,  # mean of the seeds' 60 and 80
@@ -348,6 +351,7 @@ def test_laptop_results_records_the_learning_check_and_fails_on_a_miss(tmp_path)
             },
             {
                 "experiment": "good",
+                "g_steps": 3 * (10_000 // 64),
                 "fid_final_std": math.nan,
                 "fid_curve": 100.0,
                 "dcgan_same_budget": 90.0,  # DCGAN's epoch 3: between 110 (2) and 70 (4)
@@ -366,6 +370,7 @@ def test_laptop_results_records_the_learning_check_and_fails_on_a_miss(tmp_path)
                 # 8 epochs of 10,000 // 64 / 5 = 31.2 G steps: 249.6, DCGAN's epoch 3.2 (78 a
                 # epoch): 110 - 1.2 / 2 * 40 = 86
                 "experiment": "critic5",
+                "g_steps": 8 * (10_000 // 64) // 5,  # 249: one per 5 critic steps
                 "dcgan_same_budget": 86.0,
                 "budget_matched_on": "250 G steps",
                 "ratio": 127.0 / 86.0,
