@@ -10,6 +10,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ganrepro.reporting.plots.common import save_figure
 
@@ -21,6 +22,16 @@ def _no_data(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=8)
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def _plain_log(ax) -> None:
+    """A log y axis (after plotting) with ticks as plain numbers (0.3, 2, 10), not powers of
+    ten; the minor ticks labelled only where the axis spans less than a decade."""
+    ax.set_yscale("log")
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    ax.yaxis.set_major_formatter(plain)
+    low, high = ax.get_ylim()
+    ax.yaxis.set_minor_formatter(plain if high < 10 * low else NullFormatter())
 
 
 def health_panels(
@@ -39,23 +50,28 @@ def health_panels(
     for row, (run, df) in zip(axes, losses.items(), strict=True):
         df = df.astype({c: float for c in df.columns if c not in ("step", "epoch")})
         if "grad_norm_d" not in df or df.grad_norm_d.isna().all():
-            for ax in row:
-                _no_data(ax, "not measured (trained before D's health was logged)")
+            _no_data(row[0], "not measured: trained before\nD's health was logged")
             row[0].set_ylabel(run, fontsize=8)
+            for ax in row[1:]:
+                ax.set_axis_off()
             continue
         logits, right, grads, sigmas = row
         logits.plot(df.step, df.d_real, label="real", color="tab:blue")
         logits.plot(df.step, df.d_fake, label="fake", color="tab:red")
         logits.axhline(0, color="grey", lw=0.6)
+        hinge = df.d_violations.notna().any()
+        if hinge:  # the margin D's hinge loss asks for
+            for margin in (-1, 1):
+                logits.axhline(margin, color="grey", lw=0.6, ls="--")
         logits.set_ylabel(run, fontsize=8)
         right.plot(df.step, df.d_accuracy, label="right", color="tab:green")
-        if df.d_violations.notna().any():
+        if hinge:
             right.plot(df.step, df.d_violations, label="inside margin", color="tab:orange")
         right.set_ylim(-0.03, 1.03)
         grads.plot(df.step, df.grad_norm_d, label="D", color="tab:purple")
         g = df.dropna(subset=["grad_norm_g"])
         grads.plot(g.step, g.grad_norm_g, label="G", color="tab:brown")
-        grads.set_yscale("log")
+        _plain_log(grads)
         layers = spectral.get(run, pd.DataFrame())
         columns = [c for c in layers.columns if c.startswith("sigma/")]
         if not columns:
@@ -63,7 +79,7 @@ def health_panels(
         else:
             for column in columns:
                 sigmas.plot(layers.step, layers[column], label=column.removeprefix("sigma/"))
-            sigmas.set_yscale("log")
+            _plain_log(sigmas)
             if len(columns) <= 12:
                 sigmas.legend(fontsize=5, ncol=2, loc="best")
         for ax in (logits, right, grads):
@@ -73,7 +89,7 @@ def health_panels(
     for ax in axes[-1]:
         ax.set_xlabel("step", fontsize=8)
     for ax in axes.flat:
-        ax.tick_params(labelsize=7)
+        ax.tick_params(which="both", labelsize=7)
         ax.grid(alpha=0.3)
     fig.suptitle(f"{title}: the discriminator's health per run", y=1.0)
     fig.tight_layout()
