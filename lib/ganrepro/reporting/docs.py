@@ -41,7 +41,9 @@ TITLES = {
     "laptop_results": "The laptop tier: does every family learn on a CPU?",
     "recipe": "The quality ladder: a DCGAN in 600,000 images",
     "ema_statistics": "EMA of G: standing BatchNorm statistics",
-    "probe": "One-epoch probes",
+    "probe": "Probes: a family's settings a few epochs each",
+    "frozen_g": "A discriminator against a generator that stands still",
+    "health_overhead": "What measuring D's health costs",
     "generator_snapshots": "Keeping G's weights every epoch: what it would cost",
     "workflow_cost": "A config's whole run on a fresh clone",
 }
