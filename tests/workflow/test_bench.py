@@ -131,6 +131,19 @@ def test_family_throughput_records_its_thread_count_and_rates(tmp_path):
     assert rows.images[0] == 256 and 1 < rows.images_per_s[0] < 100_000
 
 
+def test_frozen_g_trains_d_alone_and_records_its_health_by_step(tmp_path):
+    args = ["run", "frozen_g", "--member", "dcgan_recipe-4_lr003_ema_hinge_sn-s0"]
+    args += ["--variant", "sn={ema: null, width: 8}", "--images", "256", "--d-steps", "6"]
+    args += ["--every", "3", "--threads", "1", "--out", str(tmp_path / "out")]
+    args += ["--records-dir", str(tmp_path)]
+    bench(*args)
+    rows = the_record(tmp_path, "frozen_g").rows
+    assert list(rows.d_only_step) == [3, 6] and set(rows.variant) == {"sn"}
+    assert (rows.joint_steps == 256 // 64).all() and (rows.lr_d == 0.001).all()
+    assert rows.d_accuracy.between(0, 1).all() and rows.d_violations.between(0, 1).all()
+    assert (rows.grad_norm_d > 0).all()
+
+
 def test_health_overhead_records_both_rates_and_their_ratio(tmp_path):
     args = ["run", "health_overhead", "--n", "256", "--repeats", "2", "--only", "sngan"]
     args += ["--threads", "1", "--records-dir", str(tmp_path)]
