@@ -39,6 +39,8 @@ except ValueError as err:
 
 # The config files this workflow was started with, for the report's front page.
 config["configfiles"] = [str(f) for f in workflow.config_settings.configfiles] or ["config.yaml"]
+# ... and with what each extends (by file name where outside this checkout: no machine path)
+config["config_sources"] = LOADED.describe(Path(workflow.basedir), bare_outside=True)
 
 # RUNS are the members of the experiments (what tables and the report list); each refers to a
 # run folder named by what shapes its weights (ganrepro.experiments). Members that train the same

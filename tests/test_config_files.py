@@ -27,6 +27,11 @@ def test_a_chain_is_merged_with_each_extending_file_winning(tmp_path):
     loaded = read(a)
     assert loaded.files() == [tmp_path / "c.yaml", tmp_path / "b.yaml", a]
     assert loaded.describe(tmp_path) == "a.yaml <- b.yaml <- c.yaml"
+    # outside the root: whole paths, or for a page others read, file names only
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert loaded.describe(elsewhere).startswith(f"{a} <- ")
+    assert loaded.describe(elsewhere, bare_outside=True) == "a.yaml <- b.yaml <- c.yaml"
 
 
 def test_several_bases_are_merged_left_to_right_under_the_file(tmp_path):

@@ -47,12 +47,12 @@ class Source:
         """Every file read for it, in merge order: its bases' (depth first), then its own."""
         return [*(f for base in self.bases for f in base.files()), self.path]
 
-    def describe(self, root: Path | None = None) -> str:
+    def describe(self, root: Path | None = None, bare_outside: bool = False) -> str:
         """``a.yaml <- b.yaml``, ``a.yaml <- (b.yaml, c.yaml <- d.yaml)`` for several bases."""
-        name = _shown(self.path, root)
+        name = _shown(self.path, root, bare_outside)
         if not self.bases:
             return name
-        bases = [base.describe(root) for base in self.bases]
+        bases = [base.describe(root, bare_outside) for base in self.bases]
         return f"{name} <- {bases[0] if len(bases) == 1 else '(' + ', '.join(bases) + ')'}"
 
 
@@ -67,11 +67,12 @@ class Loaded:
         """Every file read, each once, in merge order."""
         return list(dict.fromkeys(f for source in self.sources for f in source.files()))
 
-    def describe(self, root: Path | None = None) -> str:
+    def describe(self, root: Path | None = None, bare_outside: bool = False) -> str:
         """``configs/recipe.yaml <- configs/protocols/laptop.yaml, configs/offline.yaml``: each
         file given, with what it extends; paths relative to ``root`` (default: the working
-        directory) where they are inside it."""
-        return ", ".join(source.describe(root) for source in self.sources)
+        directory) where they are inside it, and outside it whole, or by file name only with
+        ``bare_outside`` (for a page others read: no machine path)."""
+        return ", ".join(source.describe(root, bare_outside) for source in self.sources)
 
 
 def load(paths: str | Path | Sequence[str | Path]) -> dict[str, Any]:
@@ -161,9 +162,9 @@ def _read_mapping(path: Path) -> dict[str, Any]:
     return body
 
 
-def _shown(path: Path, root: Path | None) -> str:
+def _shown(path: Path, root: Path | None, bare_outside: bool = False) -> str:
     root = (root or Path.cwd()).resolve()
     try:
         return str(path.resolve().relative_to(root))
     except ValueError:
-        return str(path)
+        return path.name if bare_outside else str(path)

@@ -191,6 +191,8 @@ def test_landing_page_says_whose_recipe_each_experiment_follows(report):
         "Trained as in: Radford et al. 2016, sec. 4. Where ours differs: width 8; z_dim 16." in text
     )
     assert text.count("Trained as in:") == 1  # the grid experiment names none
+    # the config by name with what it extends (the test's own config: outside the checkout)
+    assert "GAN experiments of config.yaml," in text
 
 
 def test_no_machine_path_on_the_page(report):
