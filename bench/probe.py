@@ -48,6 +48,7 @@ def probe(
     scored: list[int],
     n_fid: int = 1000,
     threads: int = 2,
+    seed: int = 0,
 ) -> dict:
     """Train one variant for ``epochs``, scoring FID of ``n_fid`` samples after each epoch in
     ``scored`` (always the last): one training run gives the curve, as the workflow's
@@ -55,7 +56,7 @@ def probe(
     s = TrainSettings(**{**settings, "epochs": epochs, "eval_epochs": (epochs,)})
     t0 = time.perf_counter()
     t = Trainer(
-        s, data, seed=0, device=torch.device("cpu"), state_dir=out / name, save_every_seconds=1e9
+        s, data, seed=seed, device=torch.device("cpu"), state_dir=out / name, save_every_seconds=1e9
     )
     fids, scoring = {}, 0.0
     for epoch in sorted({*scored, epochs}):
@@ -78,6 +79,7 @@ def probe(
     save_grid(grid, out / f"{name}.png")
     return {
         "variant": name,
+        "seed": seed,
         "fid": fids[epochs],
         "n_fid": n_fid,
         "curve": fids,  # epoch -> FID
@@ -109,6 +111,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fid-samples", type=int, default=1000, help="samples per FID (the curve's n: 1,000)"
     )
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0, help="the training seed of every variant")
     parser.add_argument("--results", type=Path, default=REPO / "results")
     parser.add_argument("--out", type=Path, default=Path("/tmp/ganrepro-probe"))
 
@@ -138,6 +141,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             scored,
             args.fid_samples,
             args.threads,
+            args.seed,
         )
         curve = r.pop("curve")
         print(f"{name}: FID {r['fid']:.1f}", flush=True)  # progress: a variant takes minutes
