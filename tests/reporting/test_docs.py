@@ -123,6 +123,29 @@ def test_a_results_document_from_made_up_records_says_where_each_number_comes_fr
     assert "No record yet: `python -m bench run dry_run` writes one." in text
 
 
+def test_ladder_rows_measured_by_the_probe_bench_join_the_ladder_with_their_seeds(tmp_path):
+    records = tmp_path / "records"
+    write_record("recipe", fake_recipe_rows(), threads=2, command="c", directory=records)
+
+    def probe(variant, seed, fid, images=599_808, experiment="dcgan_recipe"):
+        row = {"experiment": experiment, "variant": variant, "seed": seed, "fid": fid}
+        return row | {"n_fid": 5000, "images_seen": images, "overrides": "{init: orthogonal}"}
+
+    for seed, fid in ((0, 44.0), (1, 46.0)):  # one record per seed, as two processes write
+        rows = [probe("5_orth", seed, fid), probe("sn", seed, 250.0, images=99_968)]
+        write_record("probe", rows, threads=1, command="p", directory=records)
+    write_record(
+        "probe", [probe("5_orth", 2, 10.0, images=99_968)], threads=1, command="p",
+        directory=records,
+    )  # fmt: skip  # a short probe under the row's name: not the ladder's budget
+    ladder = docs.results_markdown(records).split("## The quality ladder")[1].split("\n## ")[0]
+    best = min(r["fid_final"] for r in fake_recipe_rows())
+    line = next(line for line in ladder.splitlines() if line.startswith("| `5_orth`"))
+    assert "| 0, 1 | 44.0 / 46.0 (5,000 samples) | 45.0 ± 1.4 |" in line
+    assert f"| {45.0 - best:+.1f} |" in line and "2026" in line
+    assert "`sn`" not in ladder
+
+
 def test_generation_fills_only_between_markers_and_names_missing_ones(tmp_path):
     text = "keep\n<!-- begin generated: x -->\nold\n<!-- end generated: x -->\nkeep too\n"
     assert docs.fill_blocks(text, {"x": "new"}, "f") == text.replace("old", "new")

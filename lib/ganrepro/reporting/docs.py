@@ -121,7 +121,7 @@ def own_columns(rows: pd.DataFrame) -> pd.DataFrame:
 # -- sections -----------------------------------------------------------------------------------
 
 
-def generic_section(records: list[Record]) -> str:
+def generic_section(records: list[Record], grouped: dict | None = None) -> str:
     """The latest record of a benchmark as a table of its own columns."""
     record = records[-1]
     rows = own_columns(record.rows).dropna(axis=1, how="all")
@@ -168,7 +168,7 @@ def ladder_table(rows: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def recipe_section(records: list[Record]) -> str:
+def recipe_section(records: list[Record], grouped: dict | None = None) -> str:
     rows = ladder_rows(records)
     versions = rows.code_version.nunique()
     mixed = (
@@ -182,10 +182,77 @@ def recipe_section(records: list[Record]) -> str:
         f"{mixed} A side row (`3a_`) is compared with its base row (3), not the row above.\n\n"
         f"{markdown_table(ladder_table(rows))}\n\n"
         f"![FID of each ladder row against images seen](figures/{Path(LADDER_FIGURE).name})"
+        + probe_rows_text(rows, (grouped or {}).get("probe", []))
     )
 
 
-def snapshots_section(records: list[Record]) -> str:
+# A probe of the ladder's experiment trained this long, under a row name, is a ladder row
+# measured by `python -m bench run probe` (final FID only, one record per seed).
+LADDER_ROW = re.compile(r"^\d+[a-z]?_")
+
+
+def probe_ladder_rows(probe_records: list[Record], images_seen: int) -> pd.DataFrame:
+    """Ladder rows measured by the probe bench at the ladder's budget: per row, its seeds and
+    final FIDs, their mean and spread, and the records they are in."""
+    frames = [r.rows.assign(record=r.path.name) for r in probe_records if "experiment" in r.rows]
+    if not frames:
+        return pd.DataFrame()
+    rows = pd.concat(frames, ignore_index=True)
+    rows = rows[
+        (rows.experiment == "dcgan_recipe")
+        & rows.variant.astype(str).str.match(LADDER_ROW)
+        & (rows.images_seen >= 0.98 * images_seen)
+    ]
+    out = []
+    for variant, g in rows.groupby("variant", sort=True):
+        g = g.drop_duplicates("seed", keep="last").sort_values("seed")
+        fids = g.fid.astype(float)
+        out.append(
+            {
+                "variant": variant,
+                "seeds": ", ".join(str(int(x)) for x in g.seed),
+                "fids": fids.tolist(),
+                "mean": fids.mean(),
+                "std": fids.std(ddof=1) if len(fids) > 1 else math.nan,
+                "n_fid": int(g.n_fid.max()),
+                "images_seen": int(g.images_seen.max()),
+                "records": ", ".join(sorted(set(g.record))),
+                "overrides": str(g.overrides.iloc[-1]),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def probe_rows_text(ladder: pd.DataFrame, probe_records: list[Record]) -> str:
+    """The ladder rows measured by the probe bench, beside the best row of the workflow's."""
+    images = int(ladder.images_seen.max())
+    rows = probe_ladder_rows(probe_records, images)
+    if rows.empty:
+        return ""
+    best = ladder.loc[ladder.fid_final.astype(float).idxmin()]
+    lines = [
+        "",
+        "",
+        "Rows measured by `python -m bench run probe` (the same training, settings and sampling "
+        "as the workflow's; the final FID only, no curve; one record per seed), beside the "
+        f"workflow's best row `{best.variant}` ({best.fid_final:.1f}):",
+        "",
+        "| row | adds to `3_lr003_ema` | images seen | seeds | final FID | mean ± std | "
+        "change from the best row | records |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows.itertuples():
+        spread = f"{r.mean:.1f} ± {r.std:.1f}" if not math.isnan(r.std) else f"{r.mean:.1f}"
+        fids = " / ".join(f"{f:.1f}" for f in r.fids)
+        lines.append(
+            f"| `{r.variant}` | `{r.overrides}` | {r.images_seen:,} | {r.seeds} | {fids} "
+            f"({r.n_fid:,} samples) | {spread} | {r.mean - float(best.fid_final):+.1f} | "
+            f"{r.records} |"
+        )
+    return "\n".join(lines)
+
+
+def snapshots_section(records: list[Record], grouped: dict | None = None) -> str:
     """The cost of keeping G every epoch: one row per architecture, and the config's sums."""
     record = records[-1]
     rows = own_columns(record.rows)
@@ -202,9 +269,31 @@ def snapshots_section(records: list[Record]) -> str:
     )
 
 
-SECTIONS: dict[str, Callable[[list[Record]], str]] = {
+PROBE_COLUMNS = [
+    "variant", "seed", "overrides", "fid", "n_fid", "images_seen", "g_steps", "d_loss_end",
+    "d_real_end", "d_fake_end", "d_accuracy_end", "d_violations_end", "grad_norm_d_end",
+    "grad_norm_g_end", "d_sigma_max_end",
+]  # fmt: skip
+
+
+def probe_section(records: list[Record], grouped: dict | None = None) -> str:
+    """Every probe of the latest day with probes (a day's probes are one investigation, run
+    as several invocations), a table per record."""
+    day = records[-1].date
+    parts = []
+    for record in [r for r in records if r.date == day]:
+        rows = own_columns(record.rows)
+        rows = rows[[c for c in PROBE_COLUMNS if c in rows]].dropna(axis=1, how="all")
+        parts.append(f"{provenance_line(record)}\n\n{markdown_table(rows)}")
+    older = len(records) - len(parts)
+    note = f"\n\n({older} earlier records in bench/records.)" if older else ""
+    return "\n\n".join(parts) + note
+
+
+SECTIONS: dict[str, Callable[..., str]] = {
     "recipe": recipe_section,
     "generator_snapshots": snapshots_section,
+    "probe": probe_section,
 }
 
 
@@ -346,7 +435,7 @@ def results_markdown(directory: Path = RECORDS) -> str:
             parts.append(f"No record yet: `python -m bench run {name}` writes one.")
             continue
         section = SECTIONS.get(name, generic_section)
-        parts.append(section(grouped[name]))
+        parts.append(section(grouped[name], grouped))
     return "\n".join(parts) + "\n"
 
 
