@@ -133,7 +133,8 @@ def test_ladder_rows_measured_by_the_probe_bench_join_the_ladder_with_their_seed
 
     for seed, fid in ((0, 44.0), (1, 46.0)):  # one record per seed, as two processes write
         rows = [probe("5_orth", seed, fid), probe("sn", seed, 250.0, images=99_968)]
-        write_record("probe", rows, threads=1, command="p", directory=records)
+        command = "python -m bench run probe --member dcgan_recipe-3_lr003_ema-s0"
+        write_record("probe", rows, threads=1, command=command, directory=records)
     write_record(
         "probe", [probe("5_orth", 2, 10.0, images=99_968)], threads=1, command="p",
         directory=records,
@@ -143,6 +144,7 @@ def test_ladder_rows_measured_by_the_probe_bench_join_the_ladder_with_their_seed
     line = next(line for line in ladder.splitlines() if line.startswith("| `5_orth`"))
     assert "| 0, 1 | 44.0 / 46.0 (5,000 samples) | 45.0 ± 1.4 |" in line
     assert f"| {45.0 - best:+.1f} |" in line and "2026" in line
+    assert "`dcgan_recipe-3_lr003_ema-s0` with `{init: orthogonal}`" in line
     assert "`sn`" not in ladder
 
 

@@ -139,6 +139,7 @@ def test_each_row_of_the_recipe_ladder_adds_one_ingredient():
         "2": {"batch_size", "lr_schedule", "lr_d", "lr_g", "lr_floor_d", "lr_floor_g"},
         "3": {"ema"},
         "3a": {"d_batches"},
+        "3b": {"init"},
         "4": {"loss", "model_options"},
     }
     for label, settings in by_label.items():

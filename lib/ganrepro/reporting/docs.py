@@ -217,10 +217,17 @@ def probe_ladder_rows(probe_records: list[Record], images_seen: int) -> pd.DataF
                 "n_fid": int(g.n_fid.max()),
                 "images_seen": int(g.images_seen.max()),
                 "records": ", ".join(sorted(set(g.record))),
+                "member": _member(str(g.command.iloc[-1])),
                 "overrides": str(g.overrides.iloc[-1]),
             }
         )
     return pd.DataFrame(out)
+
+
+def _member(command: str) -> str:
+    """The config member a probe started from (its --member), as its command says."""
+    match = re.search(r"--member[= ](\S+)", command)
+    return match.group(1) if match else "its experiment's first member"
 
 
 def probe_rows_text(ladder: pd.DataFrame, probe_records: list[Record]) -> str:
@@ -237,7 +244,7 @@ def probe_rows_text(ladder: pd.DataFrame, probe_records: list[Record]) -> str:
         "as the workflow's; the final FID only, no curve; one record per seed), beside the "
         f"workflow's best row `{best.variant}` ({best.fid_final:.1f}):",
         "",
-        "| row | adds to `3_lr003_ema` | images seen | seeds | final FID | mean ± std | "
+        "| probe | trained as | images seen | seeds | final FID | mean ± std | "
         "change from the best row | records |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -245,7 +252,8 @@ def probe_rows_text(ladder: pd.DataFrame, probe_records: list[Record]) -> str:
         spread = f"{r.mean:.1f} ± {r.std:.1f}" if not math.isnan(r.std) else f"{r.mean:.1f}"
         fids = " / ".join(f"{f:.1f}" for f in r.fids)
         lines.append(
-            f"| `{r.variant}` | `{r.overrides}` | {r.images_seen:,} | {r.seeds} | {fids} "
+            f"| `{r.variant}` | `{r.member}` with `{r.overrides}` | {r.images_seen:,} | "
+            f"{r.seeds} | {fids} "
             f"({r.n_fid:,} samples) | {spread} | {r.mean - float(best.fid_final):+.1f} | "
             f"{r.records} |"
         )
