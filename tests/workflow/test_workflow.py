@@ -258,9 +258,9 @@ def test_quick_run_leaves_tensorboard_curves_of_every_step_and_score(quick_run):
 def test_every_run_of_the_quick_config_has_ds_health_in_tensorboard_tables_and_report(quick_run):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    work, _ = quick_run
+    work, config = quick_run
     results = work / "results"
-    folders = trained_runs(QUICK)
+    folders = trained_runs(load(config))  # the fixture's config: its data, its folder names
     assert len(folders) > 10
     for folder in folders:
         run = results / "runs" / folder

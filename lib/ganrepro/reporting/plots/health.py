@@ -45,7 +45,7 @@ def health_panels(
     sigma/<layer> at each logging step. A run trained before these were measured gets a row
     that says so."""
     fig, axes = plt.subplots(
-        len(losses), 4, figsize=(14, ROW_HEIGHT * len(losses) + 0.6), squeeze=False
+        len(losses), 4, figsize=(14, ROW_HEIGHT * len(losses) + 0.6), squeeze=False, sharex="row"
     )
     for row, (run, df) in zip(axes, losses.items(), strict=True):
         df = df.astype({c: float for c in df.columns if c not in ("step", "epoch")})
@@ -77,8 +77,16 @@ def health_panels(
         if not columns:
             _no_data(sigmas, "no spectrally normalised layer")
         else:
+            # measured every logging interval: a short run has a handful of points
+            marker = "o" if len(layers) < 10 else None
             for column in columns:
-                sigmas.plot(layers.step, layers[column], label=column.removeprefix("sigma/"))
+                sigmas.plot(
+                    layers.step,
+                    layers[column],
+                    label=column.removeprefix("sigma/"),
+                    marker=marker,
+                    ms=3,
+                )
             _plain_log(sigmas)
             if len(columns) <= 12:
                 sigmas.legend(fontsize=5, ncol=2, loc="best")
