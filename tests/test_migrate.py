@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ganrepro import config_files
 from ganrepro.experiments import expand_runs
 from ganrepro.migrate import apply, legacy_member_name, legacy_names, plan
-from test_run_names import CONFIGS, load
+from test_run_names import CONFIGS
 from workflow_cli import CIFAR10_JPEG, planned_jobs, snakemake, tiny_config, write_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,10 +24,32 @@ LEGACY_GOLDEN = REPO / "tests" / "golden" / "run_names_until_2026-12-07.yaml"
 LEGACY_COMMIT = "98c1fae8c71942ac3a663f27b36bdeb54b315905"
 
 
+# The configs the legacy golden file was checked against (the last commit before configs
+# changed settings again): legacy names are of those configs, not of today's.
+GOLDEN_CONFIGS_COMMIT = "e4a94cba810b53c6b6e65e9281590192e9634e2c"
+
+
+@pytest.fixture(scope="module")
+def golden_configs(tmp_path_factory) -> Path:
+    """config.yaml and configs/ as they were at GOLDEN_CONFIGS_COMMIT."""
+    folder = tmp_path_factory.mktemp("golden_configs")
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", GOLDEN_CONFIGS_COMMIT,
+         "config.yaml", "configs"],
+        capture_output=True,
+    )  # fmt: skip
+    if archive.returncode != 0:
+        pytest.skip(f"commit {GOLDEN_CONFIGS_COMMIT[:10]} is not in this clone")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
 @pytest.mark.parametrize("config", CONFIGS)
-def test_legacy_names_are_the_names_the_earlier_layout_gave(config):
-    """Checked against the names the earlier code pinned (its golden file, kept verbatim)."""
-    cfg = load(config)
+def test_legacy_names_are_the_names_the_earlier_layout_gave(config, golden_configs):
+    """Checked against the names the earlier code pinned (its golden file, kept verbatim), on
+    the configs of then."""
+    cfg = config_files.load([golden_configs / path for path in config.split(" + ")])
     runs = expand_runs(cfg)
     names = [legacy_member_name(m, r, cfg["datasets"]) for m, r in runs.items()]
     assert names == yaml.safe_load(LEGACY_GOLDEN.read_text())[config]

@@ -14,6 +14,7 @@ import pytest
 import torch
 import yaml
 from ganrepro.experiments import expand_runs
+from tiny_training import same_rows
 from workflow_cli import CIFAR10_JPEG, planned_jobs, snakemake, tiny_config, write_config
 
 COMPUTE = {"train", "sample", "sample_features", "fid"}
@@ -128,7 +129,8 @@ def test_extending_a_constant_run_continues_it_and_equals_one_uninterrupted_run(
     for part in ("generator", "discriminator"):
         for key, value in one_go[part].items():
             assert torch.equal(extended[part][key], value), f"{part}.{key} differs"
-    assert extended["rows"] == one_go["rows"]  # every step's losses
+    assert same_rows(extended["rows"], one_go["rows"])  # every step's losses and D's health
+    assert extended["spectral_rows"] == one_go["spectral_rows"]
     assert yaml.safe_dump(extended["identity_settings"]) == yaml.safe_dump(
         one_go["identity_settings"]
     )
