@@ -20,8 +20,8 @@ PANELS = ("D's mean output", "D right / inside margin", "gradient norm", "spectr
 
 def _no_data(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=8)
-    ax.set_xticks([])
-    ax.set_yticks([])
+    # ticks hidden on this axis only: setting them would clear the x ticks its row shares
+    ax.tick_params(which="both", bottom=False, left=False, labelbottom=False, labelleft=False)
 
 
 def _plain_log(ax) -> None:
@@ -98,7 +98,7 @@ def health_panels(
         ax.set_xlabel("step", fontsize=8)
     for ax in axes.flat:
         ax.tick_params(which="both", labelsize=7)
-        ax.grid(alpha=0.3)
+        ax.grid(alpha=0.3, visible=bool(ax.lines))  # none behind a "not measured" note
     fig.suptitle(f"{title}: the discriminator's health per run", y=1.0)
     fig.tight_layout()
     save_figure(fig, path)
