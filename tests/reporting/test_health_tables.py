@@ -28,7 +28,7 @@ SPECTRAL = {1: [1.5, 3.0], 3: [2.5, 5.0]}
 def steps(tmp_path):
     path = tmp_path / "losses.csv"
     write_losses_csv(path, ROWS, NAMES, SPECTRAL)
-    return list(csv.DictReader(open(path)))
+    return list(csv.DictReader(path.read_text().splitlines()))
 
 
 def test_epoch_table_by_hand(steps):
@@ -54,7 +54,7 @@ def test_binned_series_and_spectral_points(steps):
 def test_a_losses_csv_from_before_health_has_none(tmp_path):
     path = tmp_path / "old.csv"
     path.write_text("epoch,step,d_loss,g_loss,d_real,d_fake,gp\n1,0,1.0,nan,0.1,-0.1,0.0\n")
-    rows = list(csv.DictReader(open(path)))
+    rows = list(csv.DictReader(path.read_text().splitlines()))
     (row,) = epoch_health(rows, batch_size=8)
     assert row["grad_norm_d"] is None and row["d_real"] == 0.1
     assert "grad_norm_d" not in binned_losses(rows) and spectral_series(rows) == {"step": []}

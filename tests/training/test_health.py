@@ -90,7 +90,7 @@ def test_spectral_series_fill_the_logging_steps_of_the_csv(tmp_path):
     t.run(until=1, log_every=2)
     path = tmp_path / "losses.csv"
     write_losses_csv(path, t.rows, t.spectral_names, t.spectral_rows)
-    rows = list(csv.DictReader(open(path)))
+    rows = list(csv.DictReader(path.read_text().splitlines()))
     layers = [n for n in t.spectral_names if n.startswith("sigma/D.")]
     assert len(layers) == 8  # SN-GAN's standard CNN at 32 px: 7 convolutions and the head
     filled = [int(r["step"]) for r in rows if r[layers[0]]]
@@ -104,5 +104,5 @@ def test_rows_of_an_older_checkpoint_are_padded(tmp_path):
     path = tmp_path / "losses.csv"
     old_row = (1, 0, 1.3, 0.7, 0.1, -0.1, 0.0)  # written before the health columns existed
     write_losses_csv(path, [old_row])
-    (row,) = csv.DictReader(open(path))
+    (row,) = csv.DictReader(path.read_text().splitlines())
     assert list(row) == list(LOSS_COLUMNS) and row["grad_norm_d"] == ""

@@ -98,7 +98,8 @@ def health_panels(
         ax.set_xlabel("step", fontsize=8)
     for ax in axes.flat:
         ax.tick_params(which="both", labelsize=7)
-        ax.grid(alpha=0.3, visible=bool(ax.lines))  # none behind a "not measured" note
+        if ax.lines:  # no grid behind a "not measured" note
+            ax.grid(alpha=0.3)
     fig.suptitle(f"{title}: the discriminator's health per run", y=1.0)
     fig.tight_layout()
     save_figure(fig, path)
