@@ -25,7 +25,7 @@ from ganrepro.experiments import (
 from ganrepro.io import write_csv_rows, write_json
 from ganrepro.reporting.labels import describe_setting
 from ganrepro.reporting.references import our_protocol
-from ganrepro.reporting.summaries import epoch_health_of, run_summary
+from ganrepro.reporting.summaries import run_summary
 
 # The schema file's settings part is generated from the declarations (lib/ganrepro/training/settings.py).
 # Validation fills in defaults; an unknown key or bad value stops here, before any job.

@@ -32,8 +32,9 @@ rule run_summary:
         f"{R}/logs/run_summary/{{run}}.log",
     localrule: True
     run:
-        write_csv_rows(output.health, epoch_health_of(input.losses, params.batch_size))
-        write_logged(output.summary, run_summary(wildcards.run, input.scores, input.losses), log)
+        summary = run_summary(wildcards.run, input.scores, input.losses, params.batch_size)
+        write_csv_rows(output.health, summary["health"])
+        write_logged(output.summary, summary, log)
 
 
 rule experiment_tables:

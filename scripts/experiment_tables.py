@@ -44,7 +44,7 @@ def main(
         runs = {name: m["runs"][name] for name in m["run_order"]}  # config order
         references = m["reference"]
         order = [*(["variant"] if m["variants"] else []), *m["grid_keys"]]
-        scores, losses = tables.load_summaries(summaries)
+        scores, losses, spectral = tables.load_summaries(summaries)
         trained_as = {name: r["trained_as"] for name, r in runs.items()}
         rows = tables.fid_by_epoch(scores, runs, trained_as)
         summary = tables.run_summary(rows)
@@ -98,7 +98,6 @@ def main(
             name: losses[trained_as[name]].query(f"epoch <= {final[name]}") for name in runs
         }
         plots.loss_curves(loss_curves, loss_plot, experiment)
-        spectral = tables.load_spectral(summaries)
         plots.health_panels(
             loss_curves,
             {name: spectral[trained_as[name]] for name in runs},

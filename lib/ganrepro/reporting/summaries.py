@@ -123,15 +123,12 @@ def epoch_health(rows: Iterable[dict[str, str]], batch_size: int) -> list[dict[s
     return table
 
 
-def epoch_health_of(losses: str | Path, batch_size: int) -> list[dict[str, Any]]:
-    """`epoch_health` of a run's losses CSV (its last segment's, which holds every step)."""
-    with open(losses, newline="") as f:
-        return epoch_health(csv.DictReader(f), batch_size)
-
-
-def run_summary(run: str, scores: Iterable[str | Path], losses: str | Path) -> dict[str, Any]:
+def run_summary(
+    run: str, scores: Iterable[str | Path], losses: str | Path, batch_size: int
+) -> dict[str, Any]:
     """``scores``: the run's FID JSON files; ``losses``: its last segment's loss CSV (which
-    holds the whole history)."""
+    holds the whole history), read once for the binned curves, the spectral series and D's
+    health per epoch (``batch_size``: for the images seen)."""
     rows = [score_row(json.loads(Path(p).read_text())) for p in scores]
     with open(losses, newline="") as f:
         steps = list(csv.DictReader(f))
@@ -140,4 +137,5 @@ def run_summary(run: str, scores: Iterable[str | Path], losses: str | Path) -> d
         "scores": sorted(rows, key=lambda r: r["epoch"]),
         "losses": binned_losses(steps),
         "spectral": spectral_series(steps),
+        "health": epoch_health(steps, batch_size),
     }

@@ -32,25 +32,20 @@ def load_scores(paths: Iterable[str | Path]) -> pd.DataFrame:
     return _with_nan(pd.DataFrame(rows))
 
 
-def load_summaries(paths: Iterable[str | Path]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """The scores (one row per run and epoch) and binned loss curves (per run) of run summary
-    files (ganrepro.reporting.summaries)."""
-    rows, losses = [], {}
+def load_summaries(
+    paths: Iterable[str | Path],
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """The scores (one row per run and epoch), binned loss and health curves (per run) and
+    spectral series (per run: each spectrally normalised layer's sigma and weight norm at each
+    logging step; empty without such layers or for a run trained before they were measured)
+    of run summary files (ganrepro.reporting.summaries), each file read once."""
+    rows, losses, spectral = [], {}, {}
     for path in paths:
         s = json.loads(Path(path).read_text())
         rows += s["scores"]
         losses[s["run"]] = pd.DataFrame(s["losses"]).astype({"g_loss": float})
-    return _with_nan(pd.DataFrame(rows)), losses
-
-
-def load_spectral(paths: Iterable[str | Path]) -> dict[str, pd.DataFrame]:
-    """Per run: each spectrally normalised layer's sigma and weight norm at each logging step
-    (empty for a run without such layers or trained before they were measured)."""
-    out = {}
-    for path in paths:
-        s = json.loads(Path(path).read_text())
-        out[s["run"]] = pd.DataFrame(s.get("spectral", {}), dtype=float)
-    return out
+        spectral[s["run"]] = pd.DataFrame(s.get("spectral", {}), dtype=float)
+    return _with_nan(pd.DataFrame(rows)), losses, spectral
 
 
 def _with_nan(df: pd.DataFrame) -> pd.DataFrame:
