@@ -1,14 +1,16 @@
 """The laptop tier's results, read from the files of a finished (or partial) run of
-configs/laptop.yaml: one row per experiment with the README's table's columns and its learning
-check (`learns`; the run exits 1 if a family misses), and with --figure the families'
-FID-against-images-seen figure. Reads only: results/tables/fid_by_epoch.csv and
-results/tables/costs/{runs,experiments}.csv (the workflow's own tables). Those are the tables
+configs/laptop.yaml: one row per experiment with the results table's columns and its learning
+check (`learns`; the run exits 1 if a family misses), each family's curve and published FID, and
+with --figure the families' FID against images seen by D and against G steps (a panel each;
+docs/results.md draws the same figure from the record). Reads only:
+results/tables/fid_by_epoch.csv and results/tables/costs/{runs,experiments}.csv (the workflow's
+own tables). Those are the tables
 of the config run last in that results folder: after a run of another config there (the recipe,
 the grid), run the laptop config once more first, which only remakes its tables.
 
-    python -m bench run laptop_results --figure report/readme/laptop_fid.png --cli 6.2
+    python -m bench run laptop_results --measure-untrained --figure /tmp/laptop_fid.png
 
-The learning check (README "The laptop tier", written down before the run; the rule is
+The learning check (written down before the first run, 2026-12-03; the rule is
 ganrepro.reporting.ladders.learns):
 - every family's FID at its last epoch, on the curve's sample size (1,000), is at most 1.5x the
   DCGAN defaults' (mean over seeds) after as much training: the same training images seen, or,
@@ -29,6 +31,7 @@ from typing import Any
 import pandas as pd
 from ganrepro import config_files
 from ganrepro.reporting.ladders import BASELINE, learns, same_budget
+from ganrepro.reporting.record_figures import AXES, laptop_figure
 
 from .common import REPO, fid_of_generator
 
@@ -95,9 +98,13 @@ def summary(
     n_train: int,
     untrained: float | None,
     config_recipes: dict[str, str] | None = None,
+    references: dict[str, list[dict]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per experiment; ``config_recipes``: each experiment's recipe source."""
+    """One row per experiment, with its curve (mean and std over seeds per scored epoch) in
+    the " / "-joined cells that ganrepro.reporting.record_figures draws; ``config_recipes``:
+    each experiment's recipe source; ``references``: each experiment's ``reference`` list."""
     config_recipes = config_recipes or {}
+    references = references or {}
     base = baseline_curve(by_epoch)
     rows = []
     for exp in dict.fromkeys(by_epoch.experiment):
@@ -109,6 +116,8 @@ def summary(
         curve = float(ok.fid_curve.mean())
         cost = exps.set_index("experiment").loc[exp] if exp in set(exps.experiment) else None
         run_names = set(final.trained_as)
+        curve_stats = g[g.status == "ok"].groupby("epoch").fid_curve.agg(["mean", "std"])
+        reference = first_fid_reference(references.get(exp, []))
         rows.append(
             {
                 "experiment": exp,
@@ -122,6 +131,14 @@ def summary(
                 "n_final": int(final.n_generated.max()),
                 "fid_curve": curve,
                 "n_curve": int(final.n_curve.min()),
+                "curve_epochs": joined(int(e) for e in curve_stats.index),
+                "curve": joined(f"{m:.1f}" for m in curve_stats["mean"]),
+                "curve_std": joined(f"{s:.1f}" for s in curve_stats["std"]),
+                "curve_g_steps": joined(
+                    g_steps(settings[exp], int(e), n_train) for e in curve_stats.index
+                ),
+                "reference_fid": reference.get("value", math.nan),
+                "reference": reference_text(reference),
                 "dcgan_same_budget": matched,
                 "budget_matched_on": versus,
                 "ratio": curve / matched,
@@ -136,72 +153,33 @@ def summary(
     return rows
 
 
-AXES = {
-    "images": "training images seen by D (thousands)",
-    "g_steps": "generator steps (thousands)",
-}
+def joined(values) -> str:
+    return " / ".join(str(v) for v in values)
 
 
-def figure(
-    by_epoch: pd.DataFrame,
-    n_train: int,
-    path: Path,
-    settings: dict[str, dict],
-    axis: str = "images",
-) -> None:
-    """FID against training images seen by D or against G steps (``axis``): a family with k D
-    steps per G step has seen as many images as DCGAN after 1/k of its G steps."""
-    import matplotlib.pyplot as plt
-    from ganrepro.reporting.plots import save_figure
+def first_fid_reference(references: list[dict]) -> dict:
+    """An experiment's first published FID (config ``reference`` entries), or {}."""
+    return next((r for r in references if r.get("metric") == "FID"), {})
 
-    fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
-    for i, exp in enumerate(dict.fromkeys(by_epoch.experiment)):
-        g = by_epoch[(by_epoch.experiment == exp) & (by_epoch.status == "ok")]
-        colour = plt.cm.tab10(i % 10)
-        curve = g.groupby("epoch").fid_curve.agg(["mean", "std", "count"]).sort_index()
-        x = _x(curve.index, settings[exp], n_train, axis)
-        ax.plot(x, curve["mean"], marker="o", ms=4, color=colour, label=exp)
-        if (curve["count"] > 1).any():
-            ax.fill_between(
-                x,
-                curve["mean"] - curve["std"],
-                curve["mean"] + curve["std"],
-                color=colour,
-                alpha=0.18,
-                lw=0,
-            )
-        last = g[(g.epoch == g.epoch.max()) & (g.n_generated > g.n_curve)]
-        if len(last):
-            ax.scatter(
-                _x([int(last.epoch.iloc[0])], settings[exp], n_train, axis),
-                [last.fid.mean()],
-                marker="D",
-                s=40,
-                color=colour,
-                edgecolors="black",
-                linewidths=0.6,
-                zorder=4,
-            )
-    n_curve, n_final = int(by_epoch.n_curve.min()), int(by_epoch.n_generated.max())
-    ax.scatter(
-        [], [], marker="D", color="0.6", edgecolors="black", label=f"final, {n_final} samples"
+
+def reference_text(reference: dict) -> str:
+    """Where a reference FID is from and how it differs from ours, in one cell."""
+    if not reference:
+        return ""
+    source = reference.get("source") or {}
+    protocol = reference.get("protocol") or {}
+    where = ", ".join(str(source[k]) for k in ("document", "where") if source.get(k))
+    n = protocol.get("generated_images")
+    detail = "; ".join(
+        part
+        for part in (
+            f"{reference.get('of', '')} FID".strip(),
+            f"{n:,} samples" if n else "",
+            str(protocol.get("note", "")),
+        )
+        if part
     )
-    ax.set(xlabel=AXES[axis], ylabel="FID (lower is better)")
-    ax.set_title(
-        f"FID of {n_curve} samples per scored epoch vs the 10,000 CIFAR-10 test images "
-        f"(mean ± std over seeds); diamonds: {n_final} samples",
-        fontsize=9,
-    )
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.suptitle("The laptop tier: every family on CIFAR-10, 32 px, CPU", fontsize=11)
-    save_figure(fig, path)
-
-
-def _x(epochs, settings: dict, n_train: int, axis: str) -> list[float]:
-    if axis == "g_steps":
-        return [g_steps(settings, int(e), n_train) / 1000 for e in epochs]
-    return [int(e) * n_train / 1000 for e in epochs]
+    return f"{where} ({detail})" if detail else where
 
 
 def measure_untrained(config: dict, results: Path, n: int) -> float:
@@ -221,7 +199,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", type=Path, default=REPO / "results")
     parser.add_argument("--config", type=Path, default=REPO / "configs" / "laptop.yaml")
     parser.add_argument("--figure", type=Path, help="write the families' FID figure here")
-    parser.add_argument("--axis", choices=tuple(AXES), default="images", help="the figure's x axis")
+    parser.add_argument(
+        "--axis", choices=(*AXES, "both"), default="both", help="the figure's x axis (a panel each)"
+    )
     parser.add_argument("--cli", type=float, help="that day's pytorch-fid CLI images/s")
     parser.add_argument("--untrained", type=float, help="FID of the untrained G (1k samples)")
     parser.add_argument("--measure-untrained", action="store_true")
@@ -239,11 +219,13 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         name: " ".join((exp.get("recipe") or {}).get("source", "").split())
         for name, exp in config["experiments"].items()
     }
-    rows = summary(by_epoch, runs, exps, settings, n_train, untrained, recipes)
+    references = {name: exp.get("reference") or [] for name, exp in config["experiments"].items()}
+    rows = summary(by_epoch, runs, exps, settings, n_train, untrained, recipes, references)
     if args.figure:
-        figure(by_epoch, n_train, args.figure, settings, args.axis)
+        axes = tuple(AXES) if args.axis == "both" else (args.axis,)
+        laptop_figure(pd.DataFrame(rows), args.figure, axes)
         print(f"wrote {args.figure}")
-    # the same on every row: what the README's notes under the table say
+    # the same on every row: what the notes under the results table say
     common = {
         "untrained_fid": untrained if untrained is not None else math.nan,
         "cli_images_per_s": args.cli if args.cli is not None else math.nan,

@@ -42,3 +42,66 @@ def score_table_row(run: str, epoch: int, fid: float | None, **columns: Any) -> 
         "git": "abc",
         **columns,
     }
+
+
+def laptop_record_rows() -> list[dict[str, Any]]:
+    """Two families of a laptop_results record (bench/laptop_results.py's columns): DCGAN on
+    two seeds, scored at epochs 2 and 4 of 50,000 images, and a family with 5 D steps per G
+    step (a fifth of DCGAN's G steps) on one seed, with a published FID."""
+    common = {
+        "epochs": 4,
+        "images_seen": 200_000,
+        "n_final": 5000,
+        "n_curve": 1000,
+        "untrained_fid": 400.0,
+        "cli_images_per_s": math.nan,
+        "shared_wall_min": 12.0,
+        "shared_peak_rss_gb": 1.5,
+        "total_wall_min": 100.0,
+        "total_peak_rss_gb": 2.0,
+        "peak_rss_gb": 1.2,
+        "train_images_per_s": 250.0,
+        "curve_epochs": "2 / 4",
+    }
+    return [
+        common
+        | {
+            "experiment": "dcgan",
+            "seeds": 2,
+            "g_steps": 1560,
+            "recipe": "Radford et al. 2016",
+            "fid_final": 60.0,
+            "fid_final_std": 2.0,
+            "fid_curve": 70.0,
+            "dcgan_same_budget": 70.0,
+            "budget_matched_on": "200k images",
+            "ratio": 1.0,
+            "learns": True,
+            "wall_min": 40.0,
+            "curve": "110.0 / 70.0",
+            "curve_std": "14.1 / 4.0",
+            "curve_g_steps": "780 / 1560",
+            "reference_fid": math.nan,
+            "reference": "",
+        },
+        common
+        | {
+            "experiment": "sngan",
+            "seeds": 1,
+            "g_steps": 312,
+            "recipe": "Miyato et al. 2018",
+            "fid_final": 150.0,
+            "fid_final_std": math.nan,
+            "fid_curve": 160.0,
+            "dcgan_same_budget": 110.0,
+            "budget_matched_on": "312 G steps",
+            "ratio": 160.0 / 110.0,
+            "learns": True,
+            "wall_min": 48.0,
+            "curve": "200.0 / 160.0",
+            "curve_std": "nan / nan",
+            "curve_g_steps": "156 / 312",
+            "reference_fid": 13.248,
+            "reference": "PyTorch-StudioGAN README, row SNGAN (best FID; 10,000 samples)",
+        },
+    ]

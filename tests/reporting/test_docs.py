@@ -14,6 +14,7 @@ from ganrepro.config_files import load
 from ganrepro.experiments import expand_runs, trained_as
 from ganrepro.reporting import docs
 from ganrepro.reporting.records import read_record, write_record
+from table_rows import laptop_record_rows
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -121,6 +122,33 @@ def test_a_results_document_from_made_up_records_says_where_each_number_comes_fr
     assert "threads" in features and "commit" in features
     # benchmarks with no record say how to make one
     assert "No record yet: `python -m bench run dry_run` writes one." in text
+
+
+def test_the_laptop_tier_section_puts_dcgan_and_the_published_fid_beside_each_family(tmp_path):
+    records = tmp_path / "records"
+    command = "python -m bench run laptop_results --measure-untrained"
+    write_record("laptop_results", laptop_record_rows(), threads=2, command=command,
+                 directory=records, date="2026-01-01")  # fmt: skip
+    section = docs.results_markdown(records).split("## The laptop tier")[1].split("\n## ")[0]
+    assert "2026-01-01-laptop_results.csv" in section and command in section
+    table = [line for line in section.splitlines() if line.startswith("| `")]
+    assert table == [
+        "| `dcgan` | 2 | 200,000 | 1,560 | 60.0 ± 2.0 | 70.0 | 70.0 (200k images) | 1.00 | yes "
+        "| — | 40 | 250 |",
+        "| `sngan` | 1 | 200,000 | 312 | 150.0 | 160.0 | 110.0 (312 G steps) | 1.45 | yes "
+        "| 13.25 | 48 | 250 |",
+    ]
+    assert "| family | seeds | images seen | G steps | final FID (5,000) | curve FID (1,000) |" in (
+        section
+    )
+    assert "an untrained DCGAN G scores 400.0 on 1,000 samples" in section
+    assert "the whole run took 100 min (12 of them shared jobs" in section
+    assert "- `sngan`: Miyato et al. 2018" in section
+    assert "- `sngan`: PyTorch-StudioGAN README, row SNGAN (best FID; 10,000 samples)" in section
+    assert "- `dcgan`: PyTorch-StudioGAN" not in section  # no published number, no line
+    assert "(figures/laptop_fid.png)" in section
+    assert docs.LAPTOP_FIGURE == "docs/figures/laptop_fid.png"
+    assert set(docs.figures(tmp_path, records)) == {tmp_path / docs.LAPTOP_FIGURE}
 
 
 def test_ladder_rows_measured_by_the_probe_bench_join_the_ladder_with_their_seeds(tmp_path):

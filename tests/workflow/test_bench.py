@@ -274,8 +274,9 @@ def laptop_folder(tmp_path: Path) -> Path:
     than DCGAN (nothing to compare with)."""
     config = load(REPO / "configs" / "laptop.yaml")
     config["datasets"][config["defaults"]["dataset"]]["train_images"] = 10_000
+    published = config["experiments"]["dcgan"]["reference"]  # StudioGAN's DCGAN
     config["experiments"] = {
-        "dcgan": {"seeds": [0, 1], "batch_size": 128},
+        "dcgan": {"seeds": [0, 1], "batch_size": 128, "reference": published},
         "good": {"batch_size": 64},
         "too_slow": {"batch_size": 64},
         "critic5": {"model": "wgan_gp", "loss": "wasserstein", "n_critic": 5, "batch_size": 64},
@@ -356,6 +357,11 @@ def test_laptop_results_records_the_learning_check_and_fails_on_a_miss(tmp_path)
                 "fid_final": 52.0,
                 "fid_final_std": math.sqrt(8.0),
                 "fid_curve": 70.0,  # mean of the seeds' 60 and 80
+                "curve_epochs": "2 / 4",
+                "curve": "110.0 / 70.0",
+                "curve_std": "14.1 / 14.1",  # sqrt(200) each
+                "curve_g_steps": "156 / 312",  # 78 a epoch
+                "reference_fid": 49.03,
                 "dcgan_same_budget": 70.0,
                 "budget_matched_on": "40k images",
                 "ratio": 1.0,
@@ -384,6 +390,11 @@ def test_laptop_results_records_the_learning_check_and_fails_on_a_miss(tmp_path)
                 # epoch): 110 - 1.2 / 2 * 40 = 86
                 "experiment": "critic5",
                 "g_steps": 8 * (10_000 // 64) // 5,  # 249: one per 5 critic steps
+                "curve_epochs": "4 / 8",
+                "curve": "300.0 / 127.0",
+                "curve_std": "nan / nan",  # one seed
+                "curve_g_steps": "124 / 249",
+                "reference_fid": math.nan,
                 "dcgan_same_budget": 86.0,
                 "budget_matched_on": "250 G steps",
                 "ratio": 127.0 / 86.0,
@@ -400,3 +411,7 @@ def test_laptop_results_records_the_learning_check_and_fails_on_a_miss(tmp_path)
     # the check: within 1.5x DCGAN's and half the untrained G's 250; n/a beyond DCGAN's curve
     learns = [None if v != v else str(v) for v in record.rows.learns]
     assert learns == ["True", "True", "False", "False", None]
+    # where the published number is from and how its protocol differs, in the row
+    source = record.rows.reference.iloc[0]
+    assert source.startswith("PyTorch-StudioGAN README, CIFAR10 (3x32x32), row DCGAN (best FID;")
+    assert "10,000 samples" in source and "2 D steps per G step" in source

@@ -23,13 +23,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ganrepro.io import atomic_path, write_text
-from ganrepro.reporting.ladders import changes, row_label
+from ganrepro.io import write_text
+from ganrepro.reporting.ladders import RATIO, UNTRAINED_FRACTION, changes, row_label
+from ganrepro.reporting.record_figures import ladder_figure, laptop_figure
 from ganrepro.reporting.records import PROVENANCE, RECORDS, Record, read_records
 
 REPO = Path(__file__).resolve().parents[3]
 COMMAND = "python -m ganrepro.reporting.docs"
 LADDER_FIGURE = "docs/figures/ladder_fid.png"
+LAPTOP_FIGURE = "docs/figures/laptop_fid.png"
 
 # What each benchmark measures, for the index and the results' section titles.
 TITLES = {
@@ -186,6 +188,76 @@ def recipe_section(records: list[Record], grouped: dict | None = None) -> str:
     )
 
 
+def laptop_table(rows: pd.DataFrame) -> pd.DataFrame:
+    n_final, n_curve = int(rows.n_final.max()), int(rows.n_curve.min())
+
+    def final(r) -> str:
+        spread = "" if math.isnan(float(r.fid_final_std)) else f" ± {float(r.fid_final_std):.1f}"
+        return f"{float(r.fid_final):.1f}{spread}"
+
+    return pd.DataFrame(
+        {
+            "family": "`" + rows.experiment + "`",
+            "seeds": rows.seeds.astype(int),
+            "images seen": rows.images_seen.astype(int),
+            "G steps": rows.g_steps.astype(int),
+            f"final FID ({n_final:,})": [final(r) for r in rows.itertuples()],
+            f"curve FID ({n_curve:,})": rows.fid_curve.astype(float).map("{:.1f}".format),
+            f"DCGAN at as much training ({n_curve:,})": [
+                f"{float(r.dcgan_same_budget):.1f} ({r.budget_matched_on})"
+                for r in rows.itertuples()
+            ],
+            "ratio": rows.ratio.astype(float).map("{:.2f}".format),
+            "learns": rows.learns.map(_verdict),
+            "published FID": rows.reference_fid.astype(float),
+            "training (min)": rows.wall_min.astype(float).map("{:.0f}".format),
+            "images/s": rows.train_images_per_s.astype(float).map("{:.0f}".format),
+        }
+    )
+
+
+def _verdict(value: object) -> str:
+    text = str(value).strip().lower()
+    return {"true": "yes", "false": "**no**"}.get(text, "—")
+
+
+def laptop_section(records: list[Record], grouped: dict | None = None) -> str:
+    """The latest laptop tier: each family's FIDs beside DCGAN's at as much training and the
+    published number, its learning check, its recipe's source and the figure."""
+    record = records[-1]
+    rows = record.rows
+    first = rows.iloc[0]
+    untrained = float(first.untrained_fid)
+    check = (
+        f"an untrained DCGAN G scores {untrained:.1f} on {int(first.n_curve):,} samples"
+        if not math.isnan(untrained)
+        else "the untrained G's FID was not measured"
+    )
+    older = f" ({len(records) - 1} earlier records in bench/records.)" if len(records) > 1 else ""
+    recipes = "\n".join(
+        f"- `{r.experiment}`: {r.recipe}" for r in rows.itertuples() if str(r.recipe) != "nan"
+    )
+    published = "\n".join(
+        f"- `{r.experiment}`: {r.reference}"
+        for r in rows.itertuples()
+        if str(r.reference) not in ("", "nan")
+    )
+    return (
+        f"{provenance_line(record)}{older}\n\n{markdown_table(laptop_table(rows))}\n\n"
+        f"A family learns when its curve FID is at most {RATIO} times the DCGAN defaults' after "
+        f"as much training (the same images seen, or for a family with k D steps per G step the "
+        f"same G steps) and at most {UNTRAINED_FRACTION:.0%} of the untrained G's: {check}. "
+        f"Training time per family; the whole run took {float(first.total_wall_min):.0f} min "
+        f"({float(first.shared_wall_min):.0f} of them shared jobs: data, the test images' "
+        f"statistics, tables), peak memory {float(first.total_peak_rss_gb):.1f} GB.\n\n"
+        f"Each family's recipe (configs/laptop.yaml lists the deviations):\n\n{recipes}\n\n"
+        "Published FIDs, not comparable with ours (other protocol, budget and often "
+        f"architecture: the reason is in each):\n\n{published}\n\n"
+        f"![FID of each family against images seen and G steps]"
+        f"(figures/{Path(LAPTOP_FIGURE).name})"
+    )
+
+
 # A probe of the ladder's experiment trained this long, under a row name, is a ladder row
 # measured by `python -m bench run probe` (final FID only, one record per seed).
 LADDER_ROW = re.compile(r"^\d+[a-z]?_")
@@ -302,42 +374,8 @@ SECTIONS: dict[str, Callable[..., str]] = {
     "recipe": recipe_section,
     "generator_snapshots": snapshots_section,
     "probe": probe_section,
+    "laptop_results": laptop_section,
 }
-
-
-def ladder_figure(records: list[Record], path: Path) -> None:
-    """Curve FID of each ladder row against images seen (from the record's curve columns)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = ladder_rows(records)
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    for i, r in enumerate(rows.itertuples()):
-        epochs = [int(e) for e in str(r.curve_epochs).split("/")]
-        fids = [float(f) for f in str(r.curve).split("/")]
-        images = [e * r.images_seen / r.epochs / 1000 for e in epochs]
-        ax.plot(images, fids, marker="o", color=plt.cm.tab10(i), label=r.variant)
-        ax.scatter([r.images_seen / 1000], [r.fid_final], marker="D", color=plt.cm.tab10(i))
-    ax.set_xlabel("images seen by D (thousands)")
-    n_curve, n_final = int(rows.n_curve.max()), int(rows.n_final.max())
-    ax.set_ylabel(f"FID ({n_curve:,} samples; diamonds {n_final:,})")
-    ax.set_title("The quality ladder (records: bench/records/*-recipe.csv)", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    save_png(fig, path)
-
-
-def save_png(fig, path: Path) -> None:
-    """A PNG whose bytes depend only on the figure (no software or date metadata), so that a
-    regenerated figure can be compared with the committed one."""
-    import matplotlib.pyplot as plt
-
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)
 
 
 # -- the README's quick start --------------------------------------------------------------------
@@ -551,7 +589,10 @@ def figures(root: Path = REPO, directory: Path = RECORDS) -> dict[Path, Callable
     grouped = by_benchmark(directory)
     out: dict[Path, Callable[[Path], None]] = {}
     if "recipe" in grouped:
-        out[root / LADDER_FIGURE] = lambda p: ladder_figure(grouped["recipe"], p)
+        out[root / LADDER_FIGURE] = lambda p: ladder_figure(ladder_rows(grouped["recipe"]), p)
+    if "laptop_results" in grouped:
+        latest = grouped["laptop_results"][-1].rows
+        out[root / LAPTOP_FIGURE] = lambda p: laptop_figure(latest, p)
     return out
 
 
