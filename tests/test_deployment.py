@@ -1,6 +1,6 @@
 """Where the workflow runs: the conda environments agree with pyproject.toml, and the SLURM
-profiles say what the README promises (read the way Snakemake reads them). tests/test_slurm.py
-runs the profiles on a real cluster."""
+profiles say what the README promises (read the way Snakemake reads them).
+tests/workflow/test_slurm.py runs the profiles on a real cluster."""
 
 from __future__ import annotations
 

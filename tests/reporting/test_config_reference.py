@@ -135,3 +135,22 @@ def test_the_reference_is_torch_free():
     code = "import sys, ganrepro.reporting.config_reference; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_analyses_table_has_a_row_per_registry_entry_in_its_order(monkeypatch):
+    from ganrepro.evaluation import analysis
+
+    names = [line.split("|")[1].strip(" `") for line in analyses_rows()]
+    assert names == list(analysis.ANALYSES)
+    kid = next(line for line in analyses_rows() if line.startswith("| `kid`"))
+    assert "`kid_subsets` `100`" in kid and "the run's final checkpoint" in kid
+    evolution = next(line for line in analyses_rows() if line.startswith("| `evolution`"))
+    assert "every checkpoint of the run" in evolution
+    # an entry added to the registry is a row, without touching the docs code
+    toy = dataclasses.replace(analysis.ANALYSES["kid"], name="toy_metric", help="a | toy")
+    monkeypatch.setitem(analysis.ANALYSES, "toy_metric", toy)
+    assert analyses_rows()[-1].startswith("| `toy_metric` | a \\| toy |")
+
+
+def analyses_rows() -> list[str]:
+    return [line for line in config_reference.analyses_table().splitlines() if "| `" in line]

@@ -22,8 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = sorted((REPO / "scripts").glob("*.py"))
 GIVEN_BY_RUN_RULE = {"threads", "log", *EXECUTION_OPTIONS}
 # The analysis rules are made in a loop over the registry (rules/analysis.smk), which rules()
-# does not read; they all run scripts/analysis.py, and tests/test_analysis_registry.py checks
-# each entry against its module's compute instead.
+# does not read; they all run scripts/analysis.py, and tests/evaluation/test_analysis_registry.py
+# checks each entry against its module's compute instead.
 GENERATED = {"analysis"}
 
 

@@ -18,9 +18,10 @@ How each tool gets its Inception weights with no internet:
 - torch-fidelity takes ``feature_extractor_weights_path`` and ``torch.load``s that file. Its own
   download (``weights-inception-2015-12-05-6726825d.pth``, torch-fidelity v0.2.0) is a re-upload
   of pytorch-fid's: same torchvision-style key names and shapes, so pytorch-fid's state dict
-  loads as it is (``load_state_dict`` is strict); no conversion. tests/test_crosscheck.py checks
-  that both networks give the same pool3 features for the same 299 x 299 input. The offline
-  copy's ``fc`` layer is all zeros: FID (pool3) is unaffected, torch-fidelity's ISC would not be.
+  loads as it is (``load_state_dict`` is strict); no conversion.
+  tests/evaluation/test_crosscheck.py checks that both networks give the same pool3 features for
+  the same 299 x 299 input. The offline copy's ``fc`` layer is all zeros: FID (pool3) is
+  unaffected, torch-fidelity's ISC would not be.
 
 Agreement the tools document: clean-fid's ``legacy_pytorch`` equals pytorch-fid to ~2e-6 (its
 README: 8.966868 vs 8.966869 on 5,000 FFHQ images, 2e-7 relative). torch-fidelity equals

@@ -4,7 +4,7 @@ The config file's own keys come from schemas/config.schema.yaml (their types, de
 descriptions); the training settings, the families' model options and the losses from their
 declarations (settings.py, families.py, losses.py), and so do the analysis keys, through the
 schema's generated part (analysis.py). So the reference says what the workflow accepts and
-cannot drift from it; tests/test_config_reference.py checks the committed file is a fresh
+cannot drift from it; tests/reporting/test_config_reference.py checks the committed file is a fresh
 rendering. Written by `python -m ganrepro.training.settings --markdown docs/configuration.md`.
 
 Torch-free, like the declarations it reads.
@@ -49,6 +49,21 @@ def markdown(schema_path: str | Path = SCHEMA) -> str:
         *_losses(),
     ]
     return "\n\n".join(parts) + "\n"
+
+
+def analyses_table() -> str:
+    """docs/evaluation.md's table of the analyses, in the registry's order
+    (ganrepro.evaluation.analysis.ANALYSES): what each measures, of which checkpoint, the keys
+    of `analysis:` it reads with their defaults, and the report items it writes."""
+    from ganrepro.evaluation.analysis import ANALYSES
+
+    rows = []
+    for a in ANALYSES.values():
+        keys = ", ".join(f"`{name}` {_code(decl.default)}" for name, decl in a.options.items())
+        items = "; ".join(_text(o.label) for o in a.outputs.values() if o.caption)
+        of = "every checkpoint of the run" if a.of == "run" else "the run's final checkpoint"
+        rows.append([f"`{a.name}`", _text(a.help), of, keys or "—", items])
+    return _table(["analysis", "what it measures", "of", "keys (default)", "report items"], rows)
 
 
 # -- the config file's keys (schemas/config.schema.yaml) --------------------------------------

@@ -1,7 +1,8 @@
 """The generated documents: docs/results.md and its figures, README.md's generated blocks and
 bench/README.md's index of records, all made from the records under bench/records (and from
-nothing else), so no number in them is typed by hand; and docs/configuration.md, made from the
-settings' declarations and the config schema.
+nothing else), so no number in them is typed by hand; and docs/configuration.md and the table of
+analyses in docs/evaluation.md, made from the declarations, the analysis registry and the config
+schema.
 
     python -m ganrepro.reporting.docs            # write them
     python -m ganrepro.reporting.docs --check    # exit 1, naming the files, if any differs (the
@@ -571,7 +572,10 @@ def documents(root: Path = REPO, directory: Path = RECORDS) -> dict[Path, str]:
     """Every generated text file, path -> content."""
     readme = root / "README.md"
     bench = root / "bench" / "README.md"
+    from ganrepro.reporting.config_reference import analyses_table
     from ganrepro.reporting.config_reference import markdown as configuration_reference
+
+    evaluation = root / "docs" / "evaluation.md"
 
     return {
         root / "docs" / "results.md": results_markdown(directory),
@@ -582,6 +586,9 @@ def documents(root: Path = REPO, directory: Path = RECORDS) -> dict[Path, str]:
             str(readme),
         ),
         bench: fill_blocks(bench.read_text(), {"records": bench_index(directory)}, str(bench)),
+        evaluation: fill_blocks(
+            evaluation.read_text(), {"analyses": analyses_table()}, str(evaluation)
+        ),
     }
 
 

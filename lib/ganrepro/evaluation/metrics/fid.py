@@ -10,7 +10,7 @@ on machines without internet), images are scored from in-memory uint8 arrays (no
 statistics are written atomically, and every score carries a record of the protocol that
 produced it.
 
-``tests/test_fid.py`` checks that scoring arrays here gives the same FID as
+``tests/evaluation/test_fid.py`` checks that scoring arrays here gives the same FID as
 ``python -m pytorch_fid`` on the same images saved as PNG.
 """
 

@@ -75,9 +75,9 @@ def frechet_distance(
     of images. ``method="eigh"`` (the default) computes the same trace from symmetric
     eigendecompositions in float64: S1 S2 has the eigenvalues of the symmetric PSD matrix
     S1^(1/2) S2 S1^(1/2), so Tr((S1 S2)^(1/2)) is the sum of their square roots. It is much
-    faster and agrees with pytorch-fid to ~1e-5 on real features (``tests/test_fid.py`` holds
-    it to 1e-3 against pytorch-fid's own function); tiny negative eigenvalues from rounding are
-    clipped to 0, where sqrtm would return small imaginary parts that pytorch-fid drops.
+    faster and agrees with pytorch-fid to ~1e-5 on real features (``tests/evaluation/test_fid.py``
+    holds it to 1e-3 against pytorch-fid's own function); tiny negative eigenvalues from rounding
+    are clipped to 0, where sqrtm would return small imaginary parts that pytorch-fid drops.
     """
     if method == "pytorch_fid":
         from pytorch_fid.fid_score import calculate_frechet_distance  # imports torch: only here

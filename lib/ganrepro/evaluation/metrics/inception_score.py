@@ -6,7 +6,7 @@ eval) → fc), so the logits are ``pool3 @ fc.weight.T``: IS is computed from th
 features that FID already has, plus the ``fc`` weights read from the same weights file, with no
 Inception pass of its own. Like Salimans et al.'s code (which multiplies pool_3 by the weights of
 ``softmax/logits/MatMul``) and torch-fidelity's ``logits_unbiased``, the bias is not added.
-``tests/test_metrics_extra.py`` checks these logits against the full network's.
+``tests/evaluation/test_metrics_extra.py`` checks these logits against the full network's.
 
 A weights file whose ``fc`` is missing or all zero (the offline copy in ../shared/weights: its
 source network had no classifier) gives uniform p(y|x) and an IS of exactly 1 whatever the

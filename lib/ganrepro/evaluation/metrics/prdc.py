@@ -15,8 +15,8 @@ its manifold:
   outliers do not inflate).
 
 The definitions, strict "<" included, are those of Naeem et al.'s ``prdc`` package;
-tests/test_prdc.py holds this module to it. Unlike that package, distances are computed in
-blocks of rows, never as a whole matrix: 10,000 x 10,000 float64 distances would be 800 MB per
+tests/evaluation/test_prdc.py holds this module to it. Unlike that package, distances are computed
+in blocks of rows, never as a whole matrix: 10,000 x 10,000 float64 distances would be 800 MB per
 matrix, and a scoring job must stay well under 2 GB. Numpy only: the job reads cached features.
 """
 
