@@ -149,6 +149,12 @@ def test_the_laptop_tier_section_puts_dcgan_and_the_published_fid_beside_each_fa
     assert "(figures/laptop_fid.png)" in section
     assert docs.LAPTOP_FIGURE == "docs/figures/laptop_fid.png"
     assert set(docs.figures(tmp_path, records)) == {tmp_path / docs.LAPTOP_FIGURE}
+    # the README: the families beside the published FIDs, and the tier's measured cost
+    headline = docs.headline(records)
+    assert "| `sngan` | 312 | 150.0 | yes | 13.25 |" in headline
+    assert "200,000 images seen by D each" in headline
+    cost = docs.measured_cost("configs/laptop.yaml", docs.by_benchmark(records))
+    assert cost == "100 min, every job ([2026-01-01](bench/records/2026-01-01-laptop_results.csv))"
 
 
 def test_ladder_rows_measured_by_the_probe_bench_join_the_ladder_with_their_seeds(tmp_path):

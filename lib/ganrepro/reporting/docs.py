@@ -429,6 +429,12 @@ def measured_cost(config: str, grouped: dict[str, list[Record]]) -> str:
             f"{total.wall_s / 60:.1f} min, {int(total.jobs)} jobs "
             f"([{runs[-1].date}](bench/records/{runs[-1].path.name}))"
         )
+    if config == "configs/laptop.yaml" and "laptop_results" in grouped:
+        record = grouped["laptop_results"][-1]
+        return (
+            f"{float(record.first['total_wall_min']):.0f} min, every job "
+            f"([{record.date}](bench/records/{record.path.name}))"
+        )
     if config == "configs/recipe.yaml" and "recipe" in grouped:
         rows = ladder_rows(grouped["recipe"])
         return (
@@ -499,8 +505,19 @@ def headline(directory: Path = RECORDS) -> str:
             f"(row `{best.variant}`; {int(best.n_final):,} samples against the whole test split of "
             "the offline JPEG copy), one ingredient per row:"
         )
-        lines += ["", markdown_table(ladder_table(rows).iloc[:, :4]), ""]
-        lines.append(f"![FID of each ladder row against images seen]({LADDER_FIGURE})")
+        lines += ["", markdown_table(ladder_table(rows).iloc[:, :4])]
+        probed = probe_ladder_rows(grouped.get("probe", []), int(rows.images_seen.max()))
+        for r in probed.itertuples():
+            spread = f" ± {r.std:.1f}" if not math.isnan(r.std) else ""
+            lines += [
+                "",
+                f"Row `{r.variant}` (`{r.member}` with `{r.overrides}`), measured by the probe "
+                f"bench on seeds {r.seeds}: **{r.mean:.1f}{spread}** ({r.images_seen:,} images; "
+                f"records {r.records}).",
+            ]
+        lines += ["", f"![FID of each ladder row against images seen]({LADDER_FIGURE})"]
+    if "laptop_results" in grouped:
+        lines += ["", *laptop_headline(grouped["laptop_results"][-1])]
     speed = speed_table(grouped)
     if speed:
         lines += ["", "Speed against the tools our users would use instead, both sides in one run:"]
@@ -509,6 +526,22 @@ def headline(directory: Path = RECORDS) -> str:
         lines.append("No records yet: see [docs/results.md](docs/results.md).")
     lines += ["", f"Every number above and in docs/results.md is generated (`{COMMAND}`)."]
     return "\n".join(lines)
+
+
+def laptop_headline(record: Record) -> list[str]:
+    """The laptop tier in brief: each family's final FID beside the published one."""
+    rows = record.rows
+    first = rows.iloc[0]
+    table = laptop_table(rows)
+    keep = ["family", "G steps", table.columns[4], "learns", "published FID"]
+    return [
+        f"The laptop tier (`configs/laptop.yaml`: every family trained as its authors train it, "
+        f"{int(first.images_seen):,} images seen by D each, on the same CPU; "
+        f"[{record.date}](bench/records/{record.path.name})). The published FIDs are of other "
+        "budgets and protocols (each one's difference: [docs/results.md](docs/results.md)):",
+        "",
+        markdown_table(table[keep]),
+    ]
 
 
 def speed_table(grouped: dict[str, list[Record]]) -> str:
