@@ -97,12 +97,13 @@ def summary(
     settings: dict[str, dict],
     n_train: int,
     untrained: float | None,
-    config_recipes: dict[str, str] | None = None,
+    config_recipes: dict[str, dict] | None = None,
     references: dict[str, list[dict]] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per experiment, with its curve (mean and std over seeds per scored epoch) in
     the " / "-joined cells that ganrepro.reporting.record_figures draws; ``config_recipes``:
-    each experiment's recipe source; ``references``: each experiment's ``reference`` list."""
+    each experiment's ``recipe`` (source, deviations); ``references``: each experiment's
+    ``reference`` list."""
     config_recipes = config_recipes or {}
     references = references or {}
     base = baseline_curve(by_epoch)
@@ -116,6 +117,7 @@ def summary(
         curve = float(ok.fid_curve.mean())
         cost = exps.set_index("experiment").loc[exp] if exp in set(exps.experiment) else None
         run_names = set(final.trained_as)
+        recipe = config_recipes.get(exp, {})
         curve_stats = g[g.status == "ok"].groupby("epoch").fid_curve.agg(["mean", "std"])
         reference = first_fid_reference(references.get(exp, []))
         rows.append(
@@ -125,7 +127,8 @@ def summary(
                 "epochs": last,
                 "images_seen": int(runs[runs.run.isin(run_names)].images_seen.mean()),
                 "g_steps": g_steps(settings[exp], last, n_train),
-                "recipe": config_recipes.get(exp, ""),
+                "recipe": " ".join(recipe.get("source", "").split()),
+                "deviations": "; ".join(" ".join(d.split()) for d in recipe.get("deviations", [])),
                 "fid_final": float(ok.fid.mean()),
                 "fid_final_std": float(ok.fid.std(ddof=1)) if len(ok) > 1 else math.nan,
                 "n_final": int(final.n_generated.max()),
@@ -215,10 +218,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         untrained = measure_untrained(config, args.results, config["fid"]["intermediate_images"])
     by_epoch, runs, exps = load(args.results, list(config["experiments"]))
     settings = experiment_settings(config)
-    recipes = {
-        name: " ".join((exp.get("recipe") or {}).get("source", "").split())
-        for name, exp in config["experiments"].items()
-    }
+    recipes = {name: exp.get("recipe") or {} for name, exp in config["experiments"].items()}
     references = {name: exp.get("reference") or [] for name, exp in config["experiments"].items()}
     rows = summary(by_epoch, runs, exps, settings, n_train, untrained, recipes, references)
     if args.figure:

@@ -90,6 +90,7 @@ def laptop_record_rows() -> list[dict[str, Any]]:
             "seeds": 1,
             "g_steps": 312,
             "recipe": "Miyato et al. 2018",
+            "deviations": "width 32; 312 G steps",
             "fid_final": 150.0,
             "fid_final_std": math.nan,
             "fid_curve": 160.0,

@@ -143,7 +143,8 @@ def test_the_laptop_tier_section_puts_dcgan_and_the_published_fid_beside_each_fa
     )
     assert "an untrained DCGAN G scores 400.0 on 1,000 samples" in section
     assert "the whole run took 100 min (12 of them shared jobs" in section
-    assert "- `sngan`: Miyato et al. 2018" in section
+    assert "- `sngan`: Miyato et al. 2018. Ours differs: width 32; 312 G steps." in section
+    assert "- `dcgan`: Radford et al. 2016\n" in section  # no deviations column: none said
     assert "- `sngan`: PyTorch-StudioGAN README, row SNGAN (best FID; 10,000 samples)" in section
     assert "- `dcgan`: PyTorch-StudioGAN" not in section  # no published number, no line
     assert "(figures/laptop_fid.png)" in section

@@ -277,7 +277,10 @@ def laptop_folder(tmp_path: Path) -> Path:
     published = config["experiments"]["dcgan"]["reference"]  # StudioGAN's DCGAN
     config["experiments"] = {
         "dcgan": {"seeds": [0, 1], "batch_size": 128, "reference": published},
-        "good": {"batch_size": 64},
+        "good": {
+            "batch_size": 64,
+            "recipe": {"source": "A paper,\n  sec. 4", "deviations": ["width 64", "fewer images"]},
+        },
         "too_slow": {"batch_size": 64},
         "critic5": {"model": "wgan_gp", "loss": "wasserstein", "n_critic": 5, "batch_size": 64},
         "long": {"batch_size": 128},
@@ -373,6 +376,8 @@ def test_laptop_results_records_the_learning_check_and_fails_on_a_miss(tmp_path)
                 "g_steps": 3 * (10_000 // 64),
                 "fid_final_std": math.nan,
                 "fid_curve": 100.0,
+                "recipe": "A paper, sec. 4",
+                "deviations": "width 64; fewer images",
                 "dcgan_same_budget": 90.0,  # DCGAN's epoch 3: between 110 (2) and 70 (4)
                 "budget_matched_on": "30k images",
                 "ratio": 100.0 / 90.0,

@@ -217,6 +217,11 @@ def laptop_table(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _deviations(row) -> str:
+    text = str(getattr(row, "deviations", "nan"))
+    return f". Ours differs: {text}." if text not in ("", "nan") else ""
+
+
 def _verdict(value: object) -> str:
     text = str(value).strip().lower()
     return {"true": "yes", "false": "**no**"}.get(text, "—")
@@ -236,7 +241,9 @@ def laptop_section(records: list[Record], grouped: dict | None = None) -> str:
     )
     older = f" ({len(records) - 1} earlier records in bench/records.)" if len(records) > 1 else ""
     recipes = "\n".join(
-        f"- `{r.experiment}`: {r.recipe}" for r in rows.itertuples() if str(r.recipe) != "nan"
+        f"- `{r.experiment}`: {r.recipe}{_deviations(r)}"
+        for r in rows.itertuples()
+        if str(r.recipe) != "nan"
     )
     published = "\n".join(
         f"- `{r.experiment}`: {r.reference}"
@@ -251,7 +258,8 @@ def laptop_section(records: list[Record], grouped: dict | None = None) -> str:
         f"Training time per family; the whole run took {float(first.total_wall_min):.0f} min "
         f"({float(first.shared_wall_min):.0f} of them shared jobs: data, the test images' "
         f"statistics, tables), peak memory {float(first.total_peak_rss_gb):.1f} GB.\n\n"
-        f"Each family's recipe (configs/laptop.yaml lists the deviations):\n\n{recipes}\n\n"
+        f"Each family's recipe and how ours differs from it (configs/laptop.yaml):\n\n"
+        f"{recipes}\n\n"
         "Published FIDs, not comparable with ours (other protocol, budget and often "
         f"architecture: the reason is in each):\n\n{published}\n\n"
         f"![FID of each family against images seen and G steps]"
