@@ -24,6 +24,7 @@ A family that misses either is a bug to look for, not a number to accept.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -98,14 +99,13 @@ def summary(
     n_train: int,
     untrained: float | None,
     config_recipes: dict[str, dict] | None = None,
-    references: dict[str, list[dict]] | None = None,
+    results: Path | None = None,
 ) -> list[dict[str, Any]]:
     """One row per experiment, with its curve (mean and std over seeds per scored epoch) in
     the " / "-joined cells that ganrepro.reporting.record_figures draws; ``config_recipes``:
-    each experiment's ``recipe`` (source, deviations); ``references``: each experiment's
-    ``reference`` list."""
+    each experiment's ``recipe`` (source, deviations); ``results``: the results folder, whose
+    comparison tables give the published FIDs (none without it)."""
     config_recipes = config_recipes or {}
-    references = references or {}
     base = baseline_curve(by_epoch)
     rows = []
     for exp in dict.fromkeys(by_epoch.experiment):
@@ -119,7 +119,6 @@ def summary(
         run_names = set(final.trained_as)
         recipe = config_recipes.get(exp, {})
         curve_stats = g[g.status == "ok"].groupby("epoch").fid_curve.agg(["mean", "std"])
-        reference = first_fid_reference(references.get(exp, []))
         rows.append(
             {
                 "experiment": exp,
@@ -140,8 +139,17 @@ def summary(
                 "curve_g_steps": joined(
                     g_steps(settings[exp], int(e), n_train) for e in curve_stats.index
                 ),
-                "reference_fid": reference.get("value", math.nan),
-                "reference": reference_text(reference),
+                "published_fid": math.nan,
+                "published": "",
+                "protocol_differs": "",
+                "published_note": "",
+                **(published(results, exp) if results else {}),
+                # how our numbers were made: the data, FID reference, weights, features, code
+                "data": data_protocol(results, exp) if results else "",
+                "fid_reference": "; ".join(sorted(set(ok.reference))),
+                "weights_sha256": "; ".join(sorted(set(ok.weights_sha256))),
+                "features_backend": "; ".join(sorted(set(ok.features_backend))),
+                "runs_code_version": "; ".join(sorted(set(g.code_version.astype(str)))),
                 "dcgan_same_budget": matched,
                 "budget_matched_on": versus,
                 "ratio": curve / matched,
@@ -160,29 +168,36 @@ def joined(values) -> str:
     return " / ".join(str(v) for v in values)
 
 
-def first_fid_reference(references: list[dict]) -> dict:
-    """An experiment's first published FID (config ``reference`` entries), or {}."""
-    return next((r for r in references if r.get("metric") == "FID"), {})
-
-
-def reference_text(reference: dict) -> str:
-    """Where a reference FID is from and how it differs from ours, in one cell."""
-    if not reference:
+def data_protocol(results: Path, experiment: str) -> str:
+    """What the experiment trained and was scored on, from its manifest (results/manifests):
+    the dataset, resolution and whether it was the JPEG copy; "" without a manifest."""
+    path = results / "manifests" / f"{experiment}.json"
+    if not path.exists():
         return ""
-    source = reference.get("source") or {}
-    protocol = reference.get("protocol") or {}
-    where = ", ".join(str(source[k]) for k in ("document", "where") if source.get(k))
-    n = protocol.get("generated_images")
-    detail = "; ".join(
-        part
-        for part in (
-            f"{reference.get('of', '')} FID".strip(),
-            f"{n:,} samples" if n else "",
-            str(protocol.get("note", "")),
-        )
-        if part
-    )
-    return f"{where} ({detail})" if detail else where
+    runs = json.loads(path.read_text())["runs"].values()
+    described = {
+        f"{p['dataset']} at {p['resolution']} px" + (", JPEG copy" if p.get("jpeg") else "")
+        for p in (run["protocol"] for run in runs)
+    }
+    return "; ".join(sorted(described))
+
+
+def published(results: Path, experiment: str) -> dict[str, Any]:
+    """The experiment's first published FID beside ours, from the workflow's comparison table
+    (results/tables/comparisons/<experiment>.csv): its value, source, which of its checkpoints
+    it is (best, final), where its protocol differs from ours and its note; {} if none."""
+    path = results / "tables" / "comparisons" / f"{experiment}.csv"
+    table = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=["metric"])
+    fids = table[table.metric == "FID"]
+    if fids.empty:
+        return {}
+    r = fids.iloc[0]
+    return {
+        "published_fid": float(r["reference"]),
+        "published": f"{r['source']} ({r['at']})",
+        "protocol_differs": str(r["protocol differs"]),
+        "published_note": "" if pd.isna(r["reference note"]) else str(r["reference note"]),
+    }
 
 
 def measure_untrained(config: dict, results: Path, n: int) -> float:
@@ -219,8 +234,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     by_epoch, runs, exps = load(args.results, list(config["experiments"]))
     settings = experiment_settings(config)
     recipes = {name: exp.get("recipe") or {} for name, exp in config["experiments"].items()}
-    references = {name: exp.get("reference") or [] for name, exp in config["experiments"].items()}
-    rows = summary(by_epoch, runs, exps, settings, n_train, untrained, recipes, references)
+    rows = summary(by_epoch, runs, exps, settings, n_train, untrained, recipes, args.results)
     if args.figure:
         axes = tuple(AXES) if args.axis == "both" else (args.axis,)
         laptop_figure(pd.DataFrame(rows), args.figure, axes)

@@ -145,8 +145,17 @@ def test_the_laptop_tier_section_puts_dcgan_and_the_published_fid_beside_each_fa
     assert "the whole run took 100 min (12 of them shared jobs" in section
     assert "- `sngan`: Miyato et al. 2018. Ours differs: width 32; 312 G steps." in section
     assert "- `dcgan`: Radford et al. 2016\n" in section  # no deviations column: none said
-    assert "- `sngan`: PyTorch-StudioGAN README, row SNGAN (best FID; 10,000 samples)" in section
-    assert "- `dcgan`: PyTorch-StudioGAN" not in section  # no published number, no line
+    assert (
+        "- `sngan`: 13.25, PyTorch-StudioGAN README: CIFAR10 (3x32x32), row SNGAN (best). Protocol "
+        "differs: jpeg (False vs ours True); generated_images (10000 vs ours 5000). Theirs: a "
+        "class-conditional ResNet." in section
+    )
+    assert "- `dcgan`: nan" not in section  # no published number, no line
+    assert (
+        "Our FIDs: CIFAR-10 at 32 px, JPEG copy; against cifar10:test[10000] with pytorch-fid's "
+        "Inception (weights sha256 b0f6a8f2b0e1…, features by onnxruntime); the runs' code "
+        "versions: c0ffee." in section
+    )
     assert "(figures/laptop_fid.png)" in section
     assert docs.LAPTOP_FIGURE == "docs/figures/laptop_fid.png"
     assert set(docs.figures(tmp_path, records)) == {tmp_path / docs.LAPTOP_FIGURE}

@@ -274,9 +274,8 @@ def laptop_folder(tmp_path: Path) -> Path:
     than DCGAN (nothing to compare with)."""
     config = load(REPO / "configs" / "laptop.yaml")
     config["datasets"][config["defaults"]["dataset"]]["train_images"] = 10_000
-    published = config["experiments"]["dcgan"]["reference"]  # StudioGAN's DCGAN
     config["experiments"] = {
-        "dcgan": {"seeds": [0, 1], "batch_size": 128, "reference": published},
+        "dcgan": {"seeds": [0, 1], "batch_size": 128},
         "good": {
             "batch_size": 64,
             "recipe": {"source": "A paper,\n  sec. 4", "deviations": ["width 64", "fewer images"]},
@@ -317,6 +316,24 @@ def laptop_folder(tmp_path: Path) -> Path:
             row("long", 0, 6, 65.0, fid=55.0),
         ],
     )
+    manifest = {
+        "runs": {
+            f"dcgan-s{seed}": {"protocol": {"dataset": "CIFAR-10", "resolution": 32, "jpeg": True}}
+            for seed in (0, 1)
+        }
+    }
+    (results / "manifests").mkdir(parents=True)
+    (results / "manifests" / "dcgan.json").write_text(json.dumps(manifest))
+    # the workflow's comparison of DCGAN with its published FID (ganrepro.reporting.references)
+    write_csv(
+        results / "tables" / "comparisons" / "dcgan.csv",
+        [
+            {"metric": "IS", "reference": 6.0, "source": "A paper: Table 2", "at": "best",
+             "protocol differs": "", "reference note": ""},
+            {"metric": "FID", "reference": 49.03, "source": "A paper: Table 1", "at": "best",
+             "protocol differs": "jpeg (False vs ours True)", "reference note": "longer"},
+        ],
+    )  # fmt: skip
     write_csv(
         results / "tables" / "costs" / "runs.csv",
         [
@@ -364,7 +381,13 @@ def test_laptop_results_records_the_learning_check_and_fails_on_a_miss(tmp_path)
                 "curve": "110.0 / 70.0",
                 "curve_std": "14.1 / 14.1",  # sqrt(200) each
                 "curve_g_steps": "156 / 312",  # 78 a epoch
-                "reference_fid": 49.03,
+                "published_fid": 49.03,  # its first FID, not its IS
+                "published": "A paper: Table 1 (best)",
+                "protocol_differs": "jpeg (False vs ours True)",
+                "published_note": "longer",
+                "fid_reference": "toy:test[200]",
+                "runs_code_version": "v1",
+                "data": "CIFAR-10 at 32 px, JPEG copy",  # from its manifest
                 "dcgan_same_budget": 70.0,
                 "budget_matched_on": "40k images",
                 "ratio": 1.0,
@@ -399,7 +422,8 @@ def test_laptop_results_records_the_learning_check_and_fails_on_a_miss(tmp_path)
                 "curve": "300.0 / 127.0",
                 "curve_std": "nan / nan",  # one seed
                 "curve_g_steps": "124 / 249",
-                "reference_fid": math.nan,
+                "published_fid": math.nan,  # no comparison table
+                "data": math.nan,  # no manifest: an empty cell
                 "dcgan_same_budget": 86.0,
                 "budget_matched_on": "250 G steps",
                 "ratio": 127.0 / 86.0,
@@ -416,7 +440,3 @@ def test_laptop_results_records_the_learning_check_and_fails_on_a_miss(tmp_path)
     # the check: within 1.5x DCGAN's and half the untrained G's 250; n/a beyond DCGAN's curve
     learns = [None if v != v else str(v) for v in record.rows.learns]
     assert learns == ["True", "True", "False", "False", None]
-    # where the published number is from and how its protocol differs, in the row
-    source = record.rows.reference.iloc[0]
-    assert source.startswith("PyTorch-StudioGAN README, CIFAR10 (3x32x32), row DCGAN (best FID;")
-    assert "10,000 samples" in source and "2 D steps per G step" in source

@@ -210,16 +210,26 @@ def laptop_table(rows: pd.DataFrame) -> pd.DataFrame:
             ],
             "ratio": rows.ratio.astype(float).map("{:.2f}".format),
             "learns": rows.learns.map(_verdict),
-            "published FID": rows.reference_fid.astype(float),
+            "published FID": rows.published_fid.astype(float),
             "training (min)": rows.wall_min.astype(float).map("{:.0f}".format),
             "images/s": rows.train_images_per_s.astype(float).map("{:.0f}".format),
         }
     )
 
 
+def _given(value: object) -> bool:
+    return str(value) not in ("", "nan")
+
+
+def _joined(column: pd.Series) -> str:
+    """A column's distinct values, in the order met, or "not recorded"."""
+    values = list(dict.fromkeys(str(v) for v in column if _given(v)))
+    return ", ".join(values) if values else "not recorded"
+
+
 def _deviations(row) -> str:
-    text = str(getattr(row, "deviations", "nan"))
-    return f". Ours differs: {text}." if text not in ("", "nan") else ""
+    text = getattr(row, "deviations", "")
+    return f". Ours differs: {text}." if _given(text) else ""
 
 
 def _verdict(value: object) -> str:
@@ -246,12 +256,20 @@ def laptop_section(records: list[Record], grouped: dict | None = None) -> str:
         if str(r.recipe) != "nan"
     )
     published = "\n".join(
-        f"- `{r.experiment}`: {r.reference}"
+        f"- `{r.experiment}`: {float(r.published_fid):.2f}, {r.published}. Protocol differs: "
+        f"{r.protocol_differs}." + (f" Theirs: {r.published_note}." if _given(r.published_note) else "")
         for r in rows.itertuples()
-        if str(r.reference) not in ("", "nan")
+        if _given(r.published)
+    )
+    protocol = (
+        f"Our FIDs: {_joined(rows.data)}; against {_joined(rows.fid_reference)} with "
+        f"pytorch-fid's Inception (weights sha256 {_joined(rows.weights_sha256)}…, features by "
+        f"{_joined(rows.features_backend)}); the runs' code versions: "
+        f"{_joined(rows.runs_code_version)}."
     )
     return (
-        f"{provenance_line(record)}{older}\n\n{markdown_table(laptop_table(rows))}\n\n"
+        f"{provenance_line(record)}{older}\n\n{protocol}\n\n"
+        f"{markdown_table(laptop_table(rows))}\n\n"
         f"A family learns when its curve FID is at most {RATIO} times the DCGAN defaults' after "
         f"as much training (the same images seen, or for a family with k D steps per G step the "
         f"same G steps) and at most {UNTRAINED_FRACTION:.0%} of the untrained G's: {check}. "
@@ -260,8 +278,8 @@ def laptop_section(records: list[Record], grouped: dict | None = None) -> str:
         f"statistics, tables), peak memory {float(first.total_peak_rss_gb):.1f} GB.\n\n"
         f"Each family's recipe and how ours differs from it (configs/laptop.yaml):\n\n"
         f"{recipes}\n\n"
-        "Published FIDs, not comparable with ours (other protocol, budget and often "
-        f"architecture: the reason is in each):\n\n{published}\n\n"
+        "Published FIDs (the workflow's comparison tables, results/tables/comparisons): "
+        f"not comparable with ours, for the reasons each gives:\n\n{published}\n\n"
         f"![FID of each family against images seen and G steps]"
         f"(figures/{Path(LAPTOP_FIGURE).name})"
     )
