@@ -217,6 +217,10 @@ def laptop_table(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _theirs(row) -> str:
+    return f" Theirs: {row.published_note}." if _given(row.published_note) else ""
+
+
 def _given(value: object) -> bool:
     return str(value) not in ("", "nan")
 
@@ -257,7 +261,7 @@ def laptop_section(records: list[Record], grouped: dict | None = None) -> str:
     )
     published = "\n".join(
         f"- `{r.experiment}`: {float(r.published_fid):.2f}, {r.published}. Protocol differs: "
-        f"{r.protocol_differs}." + (f" Theirs: {r.published_note}." if _given(r.published_note) else "")
+        f"{r.protocol_differs}.{_theirs(r)}"
         for r in rows.itertuples()
         if _given(r.published)
     )
