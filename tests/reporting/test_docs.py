@@ -190,6 +190,21 @@ def test_ladder_rows_measured_by_the_probe_bench_join_the_ladder_with_their_seed
     assert f"| {45.0 - best:+.1f} |" in line and "2026" in line
     assert "`dcgan_recipe-3_lr003_ema-s0` with `{init: orthogonal}`" in line
     assert "`sn`" not in ladder
+    # the goal, against the best row over the workflow's and the probes' (45.0 on two seeds)
+    assert (
+        "**The goal, FID ≤ 40 in 600,000 images, is not reached**: the best is `5_orth` at "
+        "45.0 ± 1.4, mean over seeds 0, 1; 5.0 above it." in ladder
+    )
+
+
+def test_a_ladder_row_at_or_below_the_goal_is_named_as_reaching_it(tmp_path):
+    rows = fake_recipe_rows()
+    rows[1]["fid_final"] = 40.0  # at the goal is reaching it
+    write_record("recipe", rows, threads=2, command="c", directory=tmp_path)
+    ladder = docs.results_markdown(tmp_path).split("## The quality ladder")[1].split("\n## ")[0]
+    assert "**The goal, FID ≤ 40 in 600,000 images, is reached** by `2_more`: 40.0, one seed." in (
+        ladder
+    )
 
 
 def test_generation_fills_only_between_markers_and_names_missing_ones(tmp_path):
