@@ -2,11 +2,12 @@
 configs/laptop.yaml: one row per experiment with the results table's columns and its learning
 check (`learns`; the run exits 1 if a family misses), each family's curve and published FID, and
 with --figure the families' FID against images seen by D and against G steps (a panel each;
-docs/results.md draws the same figure from the record). Reads only:
-results/tables/fid_by_epoch.csv and results/tables/costs/{runs,experiments}.csv (the workflow's
-own tables). Those are the tables
-of the config run last in that results folder: after a run of another config there (the recipe,
-the grid), run the laptop config once more first, which only remakes its tables.
+docs/results.md draws the same figure from the record). Reads only the workflow's own files:
+results/tables/fid_by_epoch.csv, results/tables/costs/{runs,experiments}.csv,
+results/tables/comparisons/<experiment>.csv (the published FIDs and how their protocols differ)
+and results/manifests/<experiment>.json (the data each run trained on). Those tables are the
+config's run last in that results folder: after a run of another config there (the recipe, the
+grid), run the laptop config once more first, which only remakes its tables.
 
     python -m bench run laptop_results --measure-untrained --figure /tmp/laptop_fid.png
 
