@@ -165,6 +165,15 @@ def test_the_laptop_tier_section_puts_dcgan_and_the_published_fid_beside_each_fa
     assert "200,000 images seen by D each" in headline
     cost = docs.measured_cost("configs/laptop.yaml", docs.by_benchmark(records))
     assert cost == "100 min, every job ([2026-01-01](bench/records/2026-01-01-laptop_results.csv))"
+    # a family trained beyond DCGAN's last scored point has nothing to be compared with
+    rows = laptop_record_rows()
+    rows[1].update(dcgan_same_budget=float("nan"), ratio=float("nan"), learns=None,
+                   wall_min=float("nan"))  # fmt: skip
+    write_record("laptop_results", rows, threads=2, command=command, directory=records,
+                 date="2026-01-02")  # fmt: skip
+    latest = docs.results_markdown(records).split("## The laptop tier")[1].split("\n## ")[0]
+    assert "| 150.0 | 160.0 | — (none at that budget) | — | — | 13.25 | — | 250 |" in latest
+    assert "(1 earlier records in bench/records.)" in latest
 
 
 def test_ladder_rows_measured_by_the_probe_bench_join_the_ladder_with_their_seeds(tmp_path):

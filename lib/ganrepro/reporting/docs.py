@@ -233,8 +233,13 @@ def laptop_table(rows: pd.DataFrame) -> pd.DataFrame:
     n_final, n_curve = int(rows.n_final.max()), int(rows.n_curve.min())
 
     def final(r) -> str:
-        spread = "" if math.isnan(float(r.fid_final_std)) else f" ± {float(r.fid_final_std):.1f}"
-        return f"{float(r.fid_final):.1f}{spread}"
+        spread = f" ± {_number(r.fid_final_std)}" if _given(r.fid_final_std) else ""
+        return f"{_number(r.fid_final)}{spread}"
+
+    def dcgan(r) -> str:
+        if not _given(r.dcgan_same_budget):
+            return "— (none at that budget)"
+        return f"{_number(r.dcgan_same_budget)} ({r.budget_matched_on})"
 
     return pd.DataFrame(
         {
@@ -243,18 +248,20 @@ def laptop_table(rows: pd.DataFrame) -> pd.DataFrame:
             "images seen": rows.images_seen.astype(int),
             "G steps": rows.g_steps.astype(int),
             f"final FID ({n_final:,})": [final(r) for r in rows.itertuples()],
-            f"curve FID ({n_curve:,})": rows.fid_curve.astype(float).map("{:.1f}".format),
-            f"DCGAN at as much training ({n_curve:,})": [
-                f"{float(r.dcgan_same_budget):.1f} ({r.budget_matched_on})"
-                for r in rows.itertuples()
-            ],
-            "ratio": rows.ratio.astype(float).map("{:.2f}".format),
+            f"curve FID ({n_curve:,})": rows.fid_curve.map(_number),
+            f"DCGAN at as much training ({n_curve:,})": [dcgan(r) for r in rows.itertuples()],
+            "ratio": rows.ratio.map(lambda v: _number(v, "{:.2f}")),
             "learns": rows.learns.map(_verdict),
             "published FID": rows.published_fid.astype(float),
-            "training (min)": rows.wall_min.astype(float).map("{:.0f}".format),
-            "images/s": rows.train_images_per_s.astype(float).map("{:.0f}".format),
+            "training (min)": rows.wall_min.map(lambda v: _number(v, "{:.0f}")),
+            "images/s": rows.train_images_per_s.map(lambda v: _number(v, "{:.0f}")),
         }
     )
+
+
+def _number(value: object, spec: str = "{:.1f}") -> str:
+    """A number as ``spec`` formats it; "—" for a missing one."""
+    return spec.format(float(value)) if _given(value) else "—"
 
 
 def _theirs(row) -> str:
