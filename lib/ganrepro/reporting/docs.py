@@ -253,7 +253,7 @@ def laptop_table(rows: pd.DataFrame) -> pd.DataFrame:
             "ratio": rows.ratio.map(lambda v: _number(v, "{:.2f}")),
             "learns": rows.learns.map(_verdict),
             "published FID": rows.published_fid.astype(float),
-            "training (min)": rows.wall_min.map(lambda v: _number(v, "{:.0f}")),
+            "its jobs (min)": rows.wall_min.map(lambda v: _number(v, "{:.0f}")),
             "images/s": rows.train_images_per_s.map(lambda v: _number(v, "{:.0f}")),
         }
     )
@@ -304,7 +304,7 @@ def laptop_section(records: list[Record], grouped: dict | None = None) -> str:
     recipes = "\n".join(
         f"- `{r.experiment}`: {r.recipe}{_deviations(r)}"
         for r in rows.itertuples()
-        if str(r.recipe) != "nan"
+        if _given(r.recipe)
     )
     published = "\n".join(
         f"- `{r.experiment}`: {float(r.published_fid):.2f}, {r.published}. Protocol differs: "
@@ -324,7 +324,8 @@ def laptop_section(records: list[Record], grouped: dict | None = None) -> str:
         f"A family learns when its curve FID is at most {RATIO} times the DCGAN defaults' after "
         f"as much training (the same images seen, or for a family with k D steps per G step the "
         f"same G steps) and at most {UNTRAINED_FRACTION:.0%} of the untrained G's: {check}. "
-        f"Training time per family; the whole run took {float(first.total_wall_min):.0f} min "
+        "A family's minutes are those of its jobs (training, sampling, scoring); the whole run "
+        f"took {float(first.total_wall_min):.0f} min "
         f"({float(first.shared_wall_min):.0f} of them shared jobs: data, the test images' "
         f"statistics, tables), peak memory {float(first.total_peak_rss_gb):.1f} GB.\n\n"
         f"Each family's recipe and how ours differs from it (configs/laptop.yaml):\n\n"
