@@ -176,6 +176,7 @@ def ladder_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 def recipe_section(records: list[Record], grouped: dict | None = None) -> str:
     rows = ladder_rows(records)
+    probed = ladder_probes(rows, grouped or {})
     versions = rows.code_version.nunique()
     mixed = (
         f"Rows were measured under {versions} code versions (per row below)."
@@ -188,9 +189,9 @@ def recipe_section(records: list[Record], grouped: dict | None = None) -> str:
         f"{mixed} A side row (`3a_`) is compared with its base row (3), not the row above.\n\n"
         f"{markdown_table(ladder_table(rows))}\n\n"
         f"![FID of each ladder row against images seen](figures/{Path(LADDER_FIGURE).name})"
-        + probe_rows_text(rows, (grouped or {}).get("probe", []))
+        + probe_rows_text(rows, probed)
         + "\n\n"
-        + goal_text(rows, (grouped or {}).get("probe", []))
+        + goal_text(rows, probed)
     )
 
 
@@ -201,13 +202,12 @@ class Best(NamedTuple):
     measured: str  # "mean over seeds 0, 1" or "one seed"
 
 
-def ladder_best(ladder: pd.DataFrame, probe_records: list[Record]) -> Best:
+def ladder_best(ladder: pd.DataFrame, probed: pd.DataFrame) -> Best:
     """The best final FID at the ladder's budget, over the workflow's rows and the rows
     measured by probes (their mean over seeds)."""
     top = ladder.loc[ladder.fid_final.astype(float).idxmin()]
     fid = float(top.fid_final)
     best = Best(str(top.variant), fid, f"{fid:.1f}", "one seed")
-    probed = probe_ladder_rows(probe_records, int(ladder.images_seen.max()))
     for r in probed.itertuples():
         if r.mean < best.fid:
             spread = f" ± {r.std:.1f}" if not math.isnan(r.std) else ""
@@ -216,9 +216,9 @@ def ladder_best(ladder: pd.DataFrame, probe_records: list[Record]) -> Best:
     return best
 
 
-def goal_text(ladder: pd.DataFrame, probe_records: list[Record]) -> str:
+def goal_text(ladder: pd.DataFrame, probed: pd.DataFrame) -> str:
     """Whether the ladder reached its goal (LADDER_GOAL), and by how much it missed."""
-    best = ladder_best(ladder, probe_records)
+    best = ladder_best(ladder, probed)
     goal = f"The goal, FID ≤ {LADDER_GOAL:.0f} in {LADDER_BUDGET:,} images"
     if best.fid <= LADDER_GOAL:
         return f"**{goal}, is reached** by `{best.row}`: {best.shown}, {best.measured}."
@@ -342,6 +342,11 @@ def laptop_section(records: list[Record], grouped: dict | None = None) -> str:
 LADDER_ROW = re.compile(r"^\d+[a-z]?_")
 
 
+def ladder_probes(ladder: pd.DataFrame, grouped: dict[str, list[Record]]) -> pd.DataFrame:
+    """The ladder rows measured by probes at the ladder's budget (probe_ladder_rows)."""
+    return probe_ladder_rows(grouped.get("probe", []), int(ladder.images_seen.max()))
+
+
 def probe_ladder_rows(probe_records: list[Record], images_seen: int) -> pd.DataFrame:
     """Ladder rows measured by the probe bench at the ladder's budget: per row, its seeds and
     final FIDs, their mean and spread, and the records they are in."""
@@ -381,10 +386,8 @@ def _member(command: str) -> str:
     return match.group(1) if match else "its experiment's first member"
 
 
-def probe_rows_text(ladder: pd.DataFrame, probe_records: list[Record]) -> str:
+def probe_rows_text(ladder: pd.DataFrame, rows: pd.DataFrame) -> str:
     """The ladder rows measured by the probe bench, beside the best row of the workflow's."""
-    images = int(ladder.images_seen.max())
-    rows = probe_ladder_rows(probe_records, images)
     if rows.empty:
         return ""
     best = ladder.loc[ladder.fid_final.astype(float).idxmin()]
@@ -576,7 +579,8 @@ def headline(directory: Path = RECORDS) -> str:
     lines = []
     if "recipe" in grouped:
         rows = ladder_rows(grouped["recipe"])
-        best = ladder_best(rows, grouped.get("probe", []))
+        probed = ladder_probes(rows, grouped)
+        best = ladder_best(rows, probed)
         lines.append(
             f"The quality ladder (`configs/recipe.yaml`, a DCGAN trained on CIFAR-10 on this "
             f"2-core CPU): FID **{best.shown}** after {int(rows.images_seen.max()):,} "
@@ -584,7 +588,6 @@ def headline(directory: Path = RECORDS) -> str:
             "against the whole test split of the offline JPEG copy), one ingredient per row:"
         )
         lines += ["", markdown_table(ladder_table(rows).iloc[:, :4])]
-        probed = probe_ladder_rows(grouped.get("probe", []), int(rows.images_seen.max()))
         for r in probed.itertuples():
             spread = f" ± {r.std:.1f}" if not math.isnan(r.std) else ""
             lines += [
@@ -593,9 +596,7 @@ def headline(directory: Path = RECORDS) -> str:
                 f"bench on seeds {r.seeds}: **{r.mean:.1f}{spread}** ({r.images_seen:,} images; "
                 f"records {r.records}).",
             ]
-        goal = goal_text(rows, grouped.get("probe", [])).replace(
-            "(findings.md)", "(docs/findings.md)"
-        )
+        goal = goal_text(rows, probed).replace("(findings.md)", "(docs/findings.md)")
         lines += ["", goal, "", f"![FID of each ladder row against images seen]({LADDER_FIGURE})"]
     if "laptop_results" in grouped:
         lines += ["", *laptop_headline(grouped["laptop_results"][-1])]
@@ -614,7 +615,8 @@ def laptop_headline(record: Record) -> list[str]:
     rows = record.rows
     first = rows.iloc[0]
     table = laptop_table(rows)
-    keep = ["family", "G steps", table.columns[4], "learns", "published FID"]
+    final = next(c for c in table.columns if c.startswith("final FID"))
+    keep = ["family", "G steps", final, "learns", "published FID"]
     return [
         f"The laptop tier (`configs/laptop.yaml`: every family trained as its authors train it, "
         f"{int(first.images_seen):,} images seen by D each, on the same CPU; "
