@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from ganrepro.data import load_arrays
-from ganrepro.device import configure_kernels, configure_threads, resolve_device
+from ganrepro.device import configure_kernels, configure_threads, kernels, resolve_device
 from ganrepro.events import TRAIN, EventLog, events_dir
 from ganrepro.io import load_torch, open_log, save_torch
 from ganrepro.provenance import code_version
@@ -68,7 +68,8 @@ def main(
             log=logf,
         )
         print(
-            f"training {settings.model} on {device} from epoch {trainer.epoch} to {epoch}",
+            f"training {settings.model} on {device} ({kernels(device)}) "
+            f"from epoch {trainer.epoch} to {epoch}",
             file=logf,
         )
         with trainer.events:

@@ -100,6 +100,21 @@ def resolve_device(name: str = "auto") -> torch.device:
     return device
 
 
+def kernels(device: torch.device) -> str:
+    """Which kernels a device runs: the CPU's vector instruction set as torch dispatches to it
+    (AVX2, AVX512, ...), the GPU's name, or MPS. Floating-point sums differ between AVX2 and
+    AVX-512 kernels, so the same run on two such CPUs follows two trajectories (findings,
+    2026-12-08): a run's log says which it had."""
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cpu":
+        return torch.backends.cpu.get_cpu_capability()
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return device.type.upper()
+
+
 def configure_threads(n: int | None) -> None:
     """Set torch's intra-op thread count when ``n`` is given; ``None`` keeps torch's default.
 

@@ -85,6 +85,10 @@ def test_the_training_device_is_read_from_the_jobs_log(tmp_path):
     log.write_text("resumed from x\ntraining dcgan on cuda from epoch 0 to 1\nepoch 1/1 ...\n")
     assert costs.train_device(log) == "cuda"
     assert costs.train_device(tmp_path / "missing.log") == "unknown"
+    log.write_text("training dcgan on cpu (AVX512) from epoch 0 to 1\n")
+    assert costs.train_device(log) == "cpu (AVX512)"
+    log.write_text("training sagan on cuda:0 (NVIDIA A100-SXM4-40GB) from epoch 2 to 4\n")
+    assert costs.train_device(log) == "cuda:0 (NVIDIA A100-SXM4-40GB)"
 
 
 def test_the_script_writes_tables_and_a_page(folder, tmp_path):

@@ -26,7 +26,8 @@ import pandas as pd
 # Snakemake's benchmark columns we report: wall seconds, CPU seconds, peak RSS (MB)
 WALL, CPU, RSS = "s", "cpu_time", "max_rss"
 RUN_JOB = re.compile(r"^epoch(\d{4})$")
-TRAIN_DEVICE = re.compile(r"^training \S+ on (\S+) from epoch", re.M)
+# "training dcgan on cpu (AVX512) from epoch 0 to 2"; logs before 2026-12-08 name no kernels
+TRAIN_DEVICE = re.compile(r"^training \S+ on (\S+(?: \([^)]*\))?) from epoch", re.M)
 
 
 def read_benchmark(path: str | Path) -> dict[str, float]:
@@ -74,7 +75,8 @@ def benchmark_jobs(root: str | Path, runs: Iterable[str]) -> pd.DataFrame:
 
 
 def train_device(log: str | Path) -> str:
-    """The device a training job reported in its log ('unknown' without the line)."""
+    """The device a training job reported in its log, with its kernels where the log names
+    them ("cpu (AVX512)"); 'unknown' without the line."""
     try:
         found = TRAIN_DEVICE.findall(Path(log).read_text(errors="replace"))
     except OSError:
