@@ -176,6 +176,46 @@ def test_the_laptop_tier_section_puts_dcgan_and_the_published_fid_beside_each_fa
     assert "(1 earlier records in bench/records.)" in latest
 
 
+def test_a_family_that_misses_the_learning_check_shows_the_probes_of_its_settings(tmp_path):
+    records = tmp_path / "records"
+    rows = laptop_record_rows()
+    rows[1].update(ratio=1.8, learns=False)  # sngan misses
+    write_record("laptop_results", rows, threads=2, command="l", directory=records)
+
+    def probe(experiment, variant, overrides, curve, accuracy):
+        return {"experiment": experiment, "variant": variant, "seed": 0, "fid": 1.0,
+                "n_fid": 1000, "images_seen": 100_000, "g_steps": 312, "overrides": overrides,
+                "curve": curve, "curve_epochs": "1 / 2", "d_accuracy_end": accuracy}  # fmt: skip
+
+    laptop = "python -m bench run probe --config configs/laptop.yaml --experiment sngan"
+    write_record("probe", [probe("sngan", "as_tier", "{}", "300.0 / 250.0", 0.97),
+                           probe("sngan", "one_d_step", "{n_critic: 1}", "280.0 / 200.0", 0.9),
+                           probe("wgan_gp", "other_family", "{}", "1.0 / 1.0", 0.5)],
+                 threads=2, command=laptop, directory=records)  # fmt: skip
+    other = "python -m bench run probe --config configs/recipe.yaml --experiment sngan"
+    write_record("probe", [probe("sngan", "elsewhere", "{}", "9.0 / 9.0", 0.5)], threads=2,
+                 command=other, directory=records)  # fmt: skip
+    section = docs.results_markdown(records).split("## The laptop tier")[1].split("\n## ")[0]
+    assert "Missing the check: `sngan`." in section and "Not yet probed" not in section
+    lines = [line for line in section.splitlines() if line.startswith("| `sngan` | `")]
+    assert lines == [
+        "| `sngan` | `as_tier` | none | 0 | 100,000 | 312 | 300.0 / 250.0 (epochs 1 / 2; 1,000 "
+        f"samples) | 97% | {records.glob('*probe.csv').__next__().name} |",
+        "| `sngan` | `one_d_step` | `{n_critic: 1}` | 0 | 100,000 | 312 | 280.0 / 200.0 (epochs "
+        f"1 / 2; 1,000 samples) | 90% | {records.glob('*probe.csv').__next__().name} |",
+    ]  # a probe of a family not in the tier, or of another config's settings, is not shown
+    # a miss no probe has looked at says so
+    write_record("laptop_results", laptop_record_rows(), threads=2, command="l",
+                 directory=records, date="2099-01-01")  # fmt: skip
+    rows[0].update(learns=False)
+    assert "Missing the check" not in docs.results_markdown(records)
+    write_record("laptop_results", rows, threads=2, command="l", directory=records,
+                 date="2099-01-02")  # fmt: skip
+    latest = docs.results_markdown(records).split("## The laptop tier")[1].split("\n## ")[0]
+    assert "Missing the check: `dcgan`, `sngan`. " in latest
+    assert "Not yet probed: `dcgan`." in latest
+
+
 def test_ladder_rows_measured_by_the_probe_bench_join_the_ladder_with_their_seeds(tmp_path):
     records = tmp_path / "records"
     write_record("recipe", fake_recipe_rows(), threads=2, command="c", directory=records)

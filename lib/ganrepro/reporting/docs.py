@@ -318,6 +318,7 @@ def laptop_section(records: list[Record], grouped: dict | None = None) -> str:
         f"{_joined(rows.features_backend)}); the runs' code versions: "
         f"{_joined(rows.runs_code_version)}."
     )
+    misses = miss_probes_text(rows, (grouped or {}).get("probe", []))
     return (
         f"{provenance_line(record)}{older}\n\n{protocol}\n\n"
         f"{markdown_table(laptop_table(rows))}\n\n"
@@ -328,6 +329,7 @@ def laptop_section(records: list[Record], grouped: dict | None = None) -> str:
         f"took {float(first.total_wall_min):.0f} min "
         f"({float(first.shared_wall_min):.0f} of them shared jobs: data, the test images' "
         f"statistics, tables), peak memory {float(first.total_peak_rss_gb):.1f} GB.\n\n"
+        f"{misses}"
         f"Each family's recipe and how ours differs from it (configs/laptop.yaml):\n\n"
         f"{recipes}\n\n"
         "Published FIDs (the workflow's comparison tables, results/tables/comparisons): "
@@ -335,6 +337,71 @@ def laptop_section(records: list[Record], grouped: dict | None = None) -> str:
         f"![FID of each family against images seen and G steps]"
         f"(figures/{Path(LAPTOP_FIGURE).name})"
     )
+
+
+def miss_probes(rows: pd.DataFrame, probe_records: list[Record]) -> pd.DataFrame:
+    """The probes of the laptop tier's families that miss the learning check: each variant
+    of the tier's settings trained by `python -m bench run probe` (the measurements that say
+    whether a miss is a defect or the recipe's cost)."""
+    missed = set(rows.experiment[~rows.learns.map(_true)])
+    frames = [
+        r.rows.assign(record=r.path.name)
+        for r in probe_records
+        if "experiment" in r.rows and "configs/laptop.yaml" in str(r.first.command)
+    ]
+    if not missed or not frames:
+        return pd.DataFrame()
+    probes = pd.concat(frames, ignore_index=True)
+    return probes[probes.experiment.isin(missed)].sort_values(
+        ["experiment", "record"], kind="stable"
+    )
+
+
+def miss_probes_text(rows: pd.DataFrame, probe_records: list[Record]) -> str:
+    """Families that miss the learning check, and the probes of each (or that none ran)."""
+    missed = sorted(rows.experiment[~rows.learns.map(_true)])
+    if not missed:
+        return ""
+    names = ", ".join(f"`{m}`" for m in missed)
+    probes = miss_probes(rows, probe_records)
+    unprobed = sorted(set(missed) - set(probes.experiment if not probes.empty else []))
+    text = (
+        f"Missing the check: {names}. A miss is a defect to look for until a measurement says "
+        "it is the recipe's: what was measured, and what it was taken to mean, is in "
+        "[findings.md](findings.md)."
+    )
+    if unprobed:
+        text += f" Not yet probed: {', '.join(f'`{m}`' for m in unprobed)}."
+    if probes.empty:
+        return text + "\n\n"
+    table = pd.DataFrame(
+        {
+            "family": "`" + probes.experiment + "`",
+            "variant": "`" + probes.variant.astype(str) + "`",
+            "settings changed": probes.overrides.map(
+                lambda v: "none" if str(v) in ("{}", "", "nan") else f"`{v}`"
+            ),
+            "seed": probes.seed.astype(int),
+            "images seen": probes.images_seen.astype(int),
+            "G steps": probes.g_steps.astype(int),
+            "curve FID at epochs": [
+                f"{r.curve} (epochs {r.curve_epochs}; {int(r.n_fid):,} samples)"
+                for r in probes.itertuples()
+            ],
+            "D right (end)": probes.d_accuracy_end.map(lambda v: _number(v, "{:.0%}")),
+            "record": probes.record,
+        }
+    )
+    return (
+        f"{text} The probes of their settings (`python -m bench run probe --config "
+        "configs/laptop.yaml`; each variant from the same seed, its learning-rate schedule "
+        "over the probe's own length):\n\n"
+        f"{markdown_table(table)}\n\n"
+    )
+
+
+def _true(value: object) -> bool:
+    return str(value).strip().lower() in ("true", "1", "yes")
 
 
 # A probe of the ladder's experiment trained this long, under a row name, is a ladder row
