@@ -54,10 +54,7 @@ def d_only(t: Trainer, steps: int, every: int) -> list[dict[str, Any]]:
         index = order[start : start + batch]
         real = to_float(t.images[index])
         labels = t.labels[index] if t.config["n_classes"] else None
-        z, fake_labels = t._sample_z(batch)
-        with torch.no_grad():
-            fake = t.G(z, fake_labels)
-        d_step = t._d_step(real, labels, fake, fake_labels, step, steps)
+        d_step = t.discriminator_step(real, labels, step, steps)
         right, inside = health.separation(t.loss, d_step.real_out.logits, d_step.fake_out.logits)
         window.append(
             [

@@ -190,6 +190,22 @@ def test_weight_clipping_keeps_critic_weights_in_range(data, tmp_path):
     assert g_steps == len(t.rows) // 2  # one G update per n_critic D updates
 
 
+def test_a_discriminator_step_moves_d_alone_as_train_steps_d_half_does(data, tmp_path):
+    """D's update against a fixed G: G's weights stay; D's become those of a train step's D
+    update from the same state (the same fakes from the same noise, the same D loss)."""
+    alone, joint = trainer(data, tmp_path / "alone"), trainer(data, tmp_path / "joint", n_critic=2)
+    real = torch.rand(16, 3, 32, 32) * 2 - 1
+    labels = torch.zeros(16, dtype=torch.long)
+    g_before = [p.detach().clone() for p in alone.G.parameters()]
+    d_before = [p.detach().clone() for p in alone.D.parameters()]
+    step = alone.discriminator_step(real, labels, 0, 4)
+    joint.train_step(real, labels, 0, 4)  # n_critic 2: its first step updates D only
+    assert all(torch.equal(a, b) for a, b in zip(g_before, alone.G.parameters(), strict=True))
+    assert not all(torch.equal(a, b) for a, b in zip(d_before, alone.D.parameters(), strict=True))
+    assert torch.equal(weights(alone), weights(joint))
+    assert step.loss.item() == joint._pending[0][0].item()
+
+
 @pytest.mark.parametrize("flip", [0.0, 0.25])
 def test_label_smoothing_and_flipping_rates(data, tmp_path, flip):
     t = trainer(data, tmp_path, label_smoothing=0.1, label_flip=flip)

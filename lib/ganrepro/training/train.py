@@ -520,6 +520,16 @@ class Trainer:
             )
         )
 
+    def discriminator_step(
+        self, real: torch.Tensor, labels: torch.Tensor | None, step: int, total: int
+    ) -> _DStep:
+        """One update of D alone against G's current fakes, G untouched: D's half of
+        ``train_step``, for probes that hold G fixed (bench/frozen_g.py)."""
+        z, fake_labels = self._sample_z(real.shape[0])
+        with torch.no_grad(), self._autocast():
+            fake = self.G(z, fake_labels)
+        return self._d_step(real, labels, fake.float(), fake_labels, step, total)
+
     @property
     def _nan(self) -> torch.Tensor:
         return torch.full((), float("nan"), device=self.device)
