@@ -35,7 +35,7 @@ COMMAND = "python -m ganrepro.reporting.docs"
 LADDER_FIGURE = "docs/figures/ladder_fid.png"
 LAPTOP_FIGURE = "docs/figures/laptop_fid.png"
 # The quality ladder's goal at its budget (issue 25: 5,000 samples against the test split)
-LADDER_GOAL, LADDER_BUDGET = 40.0, 600_000
+LADDER_GOAL, LADDER_BUDGET, LADDER_SEEDS = 40.0, 600_000, 2
 
 # What each benchmark measures, for the index and the results' section titles.
 TITLES = {
@@ -200,32 +200,46 @@ class Best(NamedTuple):
     fid: float
     shown: str  # "46.4 ± 1.2"
     measured: str  # "mean over seeds 0, 1" or "one seed"
+    seeds: int
 
 
-def ladder_best(ladder: pd.DataFrame, probed: pd.DataFrame) -> Best:
-    """The best final FID at the ladder's budget, over the workflow's rows and the rows
-    measured by probes (their mean over seeds)."""
-    top = ladder.loc[ladder.fid_final.astype(float).idxmin()]
-    fid = float(top.fid_final)
-    best = Best(str(top.variant), fid, f"{fid:.1f}", "one seed")
+def ladder_best(ladder: pd.DataFrame, probed: pd.DataFrame, min_seeds: int = 1) -> Best | None:
+    """The best final FID at the ladder's budget, over the workflow's rows (one seed each) and
+    the rows measured by probes (their mean over seeds), of rows with at least ``min_seeds``."""
+    candidates = []
+    if min_seeds <= 1:
+        top = ladder.loc[ladder.fid_final.astype(float).idxmin()]
+        fid = float(top.fid_final)
+        candidates.append(Best(str(top.variant), fid, f"{fid:.1f}", "one seed", 1))
     for r in probed.itertuples():
-        if r.mean < best.fid:
+        n = len(str(r.seeds).split(","))
+        if n >= min_seeds:
             spread = f" ± {r.std:.1f}" if not math.isnan(r.std) else ""
-            best = Best(str(r.variant), float(r.mean), f"{r.mean:.1f}{spread}",
-                        f"mean over seeds {r.seeds}")  # fmt: skip
-    return best
+            measured = f"mean over seeds {r.seeds}" if n > 1 else f"one seed ({r.seeds})"
+            candidates.append(Best(str(r.variant), float(r.mean), f"{r.mean:.1f}{spread}",
+                                   measured, n))  # fmt: skip
+    return min(candidates, key=lambda b: b.fid, default=None)
 
 
 def goal_text(ladder: pd.DataFrame, probed: pd.DataFrame) -> str:
-    """Whether the ladder reached its goal (LADDER_GOAL), and by how much it missed."""
+    """Whether the ladder reached its goal (LADDER_GOAL, as a mean over LADDER_SEEDS seeds),
+    and by how much it missed."""
+    goal = f"The goal, FID ≤ {LADDER_GOAL:.0f} in {LADDER_BUDGET:,} images over {LADDER_SEEDS}"
+    confirmed = ladder_best(ladder, probed, LADDER_SEEDS)
+    if confirmed is not None and confirmed.fid <= LADDER_GOAL:
+        c = confirmed
+        return f"**{goal} seeds, is reached** by `{c.row}`: {c.shown}, {c.measured}."
     best = ladder_best(ladder, probed)
-    goal = f"The goal, FID ≤ {LADDER_GOAL:.0f} in {LADDER_BUDGET:,} images"
+    why = " What each ingredient gave and why the ladder stops there: [findings.md](findings.md)."
     if best.fid <= LADDER_GOAL:
-        return f"**{goal}, is reached** by `{best.row}`: {best.shown}, {best.measured}."
+        return (
+            f"**{goal} seeds, is not yet reached**: `{best.row}` scores {best.shown} on "
+            f"{best.measured}, at or below it; the goal asks for the mean over {LADDER_SEEDS}."
+            + why
+        )
     return (
-        f"**{goal}, is not reached**: the best is `{best.row}` at {best.shown}, {best.measured}; "
-        f"{best.fid - LADDER_GOAL:.1f} above it. What each ingredient gave and why the ladder "
-        "stops there: [findings.md](findings.md)."
+        f"**{goal} seeds, is not reached**: the best is `{best.row}` at {best.shown}, "
+        f"{best.measured}; {best.fid - LADDER_GOAL:.1f} above it." + why
     )
 
 
@@ -352,9 +366,8 @@ def miss_probes(rows: pd.DataFrame, probe_records: list[Record]) -> pd.DataFrame
     if not missed or not frames:
         return pd.DataFrame()
     probes = pd.concat(frames, ignore_index=True)
-    return probes[probes.experiment.isin(missed)].sort_values(
-        ["experiment", "record"], kind="stable"
-    )
+    # per family, in the order the records were written (read_records: oldest first)
+    return probes[probes.experiment.isin(missed)].sort_values("experiment", kind="stable")
 
 
 def miss_probes_text(rows: pd.DataFrame, probe_records: list[Record]) -> str:
