@@ -357,11 +357,11 @@ def miss_probes(rows: pd.DataFrame, probe_records: list[Record]) -> pd.DataFrame
     """The probes of the laptop tier's families that miss the learning check: each variant
     of the tier's settings trained by `python -m bench run probe` (the measurements that say
     whether a miss is a defect or the recipe's cost)."""
-    missed = set(rows.experiment[~rows.learns.map(_true)])
+    missed = set(_missed(rows))
     frames = [
         r.rows.assign(record=r.path.name)
         for r in probe_records
-        if "experiment" in r.rows and "configs/laptop.yaml" in str(r.first.command)
+        if "experiment" in r.rows and _probe_config(str(r.first.command)) == "configs/laptop.yaml"
     ]
     if not missed or not frames:
         return pd.DataFrame()
@@ -372,7 +372,7 @@ def miss_probes(rows: pd.DataFrame, probe_records: list[Record]) -> pd.DataFrame
 
 def miss_probes_text(rows: pd.DataFrame, probe_records: list[Record]) -> str:
     """Families that miss the learning check, and the probes of each (or that none ran)."""
-    missed = sorted(rows.experiment[~rows.learns.map(_true)])
+    missed = sorted(_missed(rows))
     if not missed:
         return ""
     names = ", ".join(f"`{m}`" for m in missed)
@@ -413,8 +413,16 @@ def miss_probes_text(rows: pd.DataFrame, probe_records: list[Record]) -> str:
     )
 
 
-def _true(value: object) -> bool:
-    return str(value).strip().lower() in ("true", "1", "yes")
+def _missed(rows: pd.DataFrame) -> pd.Series:
+    """The families whose learning check says no (not those with nothing to compare with)."""
+    return rows.experiment[rows.learns.map(lambda v: str(v).strip().lower() == "false")]
+
+
+def _probe_config(command: str) -> str:
+    """The config a probe's settings came from, as its command says (the probe's default:
+    the laptop tier's)."""
+    match = re.search(r"--config[= ](\S+)", command)
+    return match.group(1) if match else "configs/laptop.yaml"
 
 
 # A probe of the ladder's experiment trained this long, under a row name, is a ladder row
