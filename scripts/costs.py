@@ -9,7 +9,7 @@ from ganrepro.reporting.costs import (
     benchmark_jobs,
     experiment_costs,
     run_costs,
-    train_device,
+    run_devices,
 )
 from ganrepro.reporting.labels import describe_setting
 from ganrepro.reporting.pages import cost_views, table_page
@@ -103,18 +103,13 @@ def _runs_of(results, experiments):
     for trained, run in runs.items():
         losses = results / "runs" / trained / "losses" / f"epoch{max(run['epochs']):04d}.csv"
         run["images_seen"] = _rows(losses) * run.pop("batch_size")
-        run["device"] = train_device(_last_log(results / "logs" / "train", trained))
+        run["device"] = run_devices(Path(results, "logs", "train", trained).glob("epoch*.log"))
     return runs, members
 
 
 def _rows(losses_csv):
     with open(losses_csv, newline="") as f:
         return sum(1 for _ in csv.DictReader(f))
-
-
-def _last_log(train_logs, run):
-    logs = sorted(Path(train_logs, run).glob("epoch*.log"))
-    return logs[-1] if logs else Path(train_logs, run, "missing.log")
 
 
 if "snakemake" in globals():

@@ -70,8 +70,12 @@ def test_run_and_experiment_tables_sum_each_file_once(folder):
     assert shared.wall_h * 3600 == pytest.approx(4.0) and shared.peak_rss_mb == 900
     total = rows.loc["total"]
     assert total.wall_h * 3600 == pytest.approx(41 + 22 + 4 + 0.5)  # each file once
-    assert total.jobs == 7 and total.devices == "cpu cuda"
+    assert total.jobs == 7 and total.devices == "cpu, cuda"
     assert total.train_images_per_s == pytest.approx(9000 / 60.0)
+    # a run on two machines and a run on one of them: each device named once
+    per_run["device"] = ["cpu (AVX2), cpu (AVX512)", "cpu (AVX512)"]
+    total = costs.experiment_costs(jobs, per_run.reset_index(), {}).iloc[-1]
+    assert total.devices == "cpu (AVX2), cpu (AVX512)"
 
 
 def test_a_run_trained_before_benchmarks_says_so(folder):
@@ -89,6 +93,13 @@ def test_the_training_device_is_read_from_the_jobs_log(tmp_path):
     assert costs.train_device(log) == "cpu (AVX512)"
     log.write_text("training sagan on cuda:0 (NVIDIA A100-SXM4-40GB) from epoch 2 to 4\n")
     assert costs.train_device(log) == "cuda:0 (NVIDIA A100-SXM4-40GB)"
+    # a run's segments on two machines: both are named, a log without the line adds nothing
+    (tmp_path / "epoch0002.log").write_text("training dcgan on cpu (AVX2) from epoch 1 to 2\n")
+    (tmp_path / "epoch0003.log").write_text("killed before the line\n")
+    assert costs.run_devices(sorted(tmp_path.glob("epoch*.log"))) == (
+        "cpu (AVX2), cuda:0 (NVIDIA A100-SXM4-40GB)"
+    )
+    assert costs.run_devices([tmp_path / "epoch0003.log"]) == "unknown"
 
 
 def test_the_script_writes_tables_and_a_page(folder, tmp_path):

@@ -27,6 +27,7 @@ import pandas as pd
 WALL, CPU, RSS = "s", "cpu_time", "max_rss"
 RUN_JOB = re.compile(r"^epoch(\d{4})$")
 # "training dcgan on cpu (AVX512) from epoch 0 to 2"; logs before 2026-12-08 name no kernels
+DEVICES_SEPARATOR = ", "
 TRAIN_DEVICE = re.compile(r"^training \S+ on (\S+(?: \([^)]*\))?) from epoch", re.M)
 
 
@@ -82,6 +83,13 @@ def train_device(log: str | Path) -> str:
     except OSError:
         return "unknown"
     return found[-1] if found else "unknown"
+
+
+def run_devices(logs: Iterable[str | Path]) -> str:
+    """Every device (and kernels) a run's training jobs reported, one run's segments possibly
+    on several machines: "cpu (AVX2), cpu (AVX512)"; 'unknown' when no log says."""
+    found = {train_device(log) for log in logs} - {"unknown"}
+    return DEVICES_SEPARATOR.join(sorted(found)) or "unknown"
 
 
 def run_costs(
@@ -146,5 +154,11 @@ def _summary_row(name: str, jobs: pd.DataFrame, runs: pd.DataFrame | None) -> di
         "peak_rss_mb": jobs["max_rss_mb"].max() if len(jobs) else math.nan,
         "images_seen": images,
         "train_images_per_s": images / train_s if train_s > 0 else math.nan,
-        "devices": " ".join(sorted(set(runs["device"]))) if runs is not None else "",
+        "devices": (
+            DEVICES_SEPARATOR.join(
+                sorted({d for v in runs["device"] for d in str(v).split(DEVICES_SEPARATOR)})
+            )
+            if runs is not None
+            else ""
+        ),
     }
