@@ -200,7 +200,6 @@ class Best(NamedTuple):
     fid: float
     shown: str  # "46.4 ± 1.2"
     measured: str  # "mean over seeds 0, 1" or "one seed"
-    seeds: int
 
 
 def ladder_best(ladder: pd.DataFrame, probed: pd.DataFrame, min_seeds: int = 1) -> Best | None:
@@ -210,14 +209,15 @@ def ladder_best(ladder: pd.DataFrame, probed: pd.DataFrame, min_seeds: int = 1) 
     if min_seeds <= 1:
         top = ladder.loc[ladder.fid_final.astype(float).idxmin()]
         fid = float(top.fid_final)
-        candidates.append(Best(str(top.variant), fid, f"{fid:.1f}", "one seed", 1))
+        candidates.append(Best(str(top.variant), fid, f"{fid:.1f}", "one seed"))
     for r in probed.itertuples():
         n = len(str(r.seeds).split(","))
         if n >= min_seeds:
             spread = f" ± {r.std:.1f}" if not math.isnan(r.std) else ""
             measured = f"mean over seeds {r.seeds}" if n > 1 else f"one seed ({r.seeds})"
-            candidates.append(Best(str(r.variant), float(r.mean), f"{r.mean:.1f}{spread}",
-                                   measured, n))  # fmt: skip
+            candidates.append(
+                Best(str(r.variant), float(r.mean), f"{r.mean:.1f}{spread}", measured)
+            )
     return min(candidates, key=lambda b: b.fid, default=None)
 
 
