@@ -6,10 +6,11 @@ import argparse
 import math
 import shlex
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ganrepro.reporting.records import RECORDS, write_record
+from ganrepro.reporting.records import RECORDS, provenance, write_record
 
 from . import load, names, record_name
 
@@ -75,13 +76,17 @@ def run_benchmark(name: str, argv: list[str], command: str) -> int:
     )
     module.add_arguments(parser)
     args = parser.parse_args(argv)
+    threads = getattr(args, "threads", None)
+    # the code that runs, as it is now: its files may be edited before a long benchmark ends
+    started = provenance(record_name(module), threads, command, date.today().isoformat())
     rows = module.run(args)
     path = write_record(
         record_name(module),
         rows,
-        threads=getattr(args, "threads", None),
+        threads=threads,
         command=command,
         directory=args.records_dir,
+        started=started,
     )
     print(f"record: {path}\n")
     print(table(rows))

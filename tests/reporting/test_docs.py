@@ -13,6 +13,7 @@ import pytest
 from ganrepro.config_files import load
 from ganrepro.experiments import expand_runs, trained_as
 from ganrepro.reporting import docs
+from ganrepro.reporting import records as records_module
 from ganrepro.reporting.records import read_record, write_record
 from table_rows import laptop_record_rows
 
@@ -301,3 +302,10 @@ def test_records_keep_every_digit_and_their_provenance(tmp_path):
     again = write_record("recipe", fake_recipe_rows(), threads=2, command="c", directory=tmp_path)
     assert again.name.endswith("-recipe-2.csv")  # one file per invocation, never overwritten
     assert pd.read_csv(path).shape == pd.read_csv(again).shape
+    # a long benchmark's provenance is the code's as it started, whatever the files say at its end
+    started = records_module.provenance("recipe", 2, "c", "2026-01-05") | {"commit": "0123abc"}
+    late = write_record("recipe", fake_recipe_rows(), threads=1, command="other",
+                        directory=tmp_path, started=started)  # fmt: skip
+    assert late.name == "2026-01-05-recipe.csv"
+    first = read_record(late).first
+    assert (first.commit, first.command, first.threads) == ("0123abc", "c", 2)

@@ -18,6 +18,7 @@ import platform
 import re
 import shlex
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,16 +131,23 @@ def write_record(
     command: str | None = None,
     directory: Path = RECORDS,
     date: str | None = None,
+    started: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write one invocation's rows with their provenance, atomically; returns the file.
 
-    A row's own ``code_version`` (the code a results reader's run was made with) wins over the
-    benchmark process's, so a table of runs says per row which code made it."""
+    ``started``: the provenance taken when the benchmark began (``provenance``): a benchmark
+    runs for up to hours, and the commit and code version of the files as they are when it
+    ends are not those of the code that ran if they were edited meanwhile. A row's own
+    ``code_version`` (the code a results reader's run was made with) wins over the benchmark
+    process's, so a table of runs says per row which code made it."""
     if not rows:
         raise ValueError(f"benchmark {benchmark!r} measured nothing: no record written")
-    date = date or _dt.date.today().isoformat()
-    command = command or shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])
-    common = provenance(benchmark, threads, command, date)
+    if started is not None:
+        common, date = dict(started), str(started["date"])
+    else:
+        date = date or _dt.date.today().isoformat()
+        command = command or shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])
+        common = provenance(benchmark, threads, command, date)
     frame = pd.DataFrame([{**common, **row} for row in rows])
     own = [c for c in frame.columns if c not in PROVENANCE]
     frame = frame[[c for c in PROVENANCE if c in frame.columns] + own]
