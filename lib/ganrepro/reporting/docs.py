@@ -36,6 +36,7 @@ LADDER_FIGURE = "docs/figures/ladder_fid.png"
 LAPTOP_FIGURE = "docs/figures/laptop_fid.png"
 # The quality ladder's goal at its budget (issue 25: 5,000 samples against the test split)
 LADDER_GOAL, LADDER_BUDGET, LADDER_SEEDS = 40.0, 600_000, 2
+LAPTOP = "configs/laptop.yaml"  # the probe bench's default config
 
 # What each benchmark measures, for the index and the results' section titles.
 TITLES = {
@@ -361,7 +362,7 @@ def miss_probes(rows: pd.DataFrame, probe_records: list[Record]) -> pd.DataFrame
     frames = [
         r.rows.assign(record=r.path.name)
         for r in probe_records
-        if "experiment" in r.rows and _probe_config(str(r.first.command)) == "configs/laptop.yaml"
+        if "experiment" in r.rows and _option(str(r.first.command), "--config", LAPTOP) == LAPTOP
     ]
     if not missed or not frames:
         return pd.DataFrame()
@@ -418,13 +419,6 @@ def _missed(rows: pd.DataFrame) -> pd.Series:
     return rows.experiment[rows.learns.map(lambda v: str(v).strip().lower() == "false")]
 
 
-def _probe_config(command: str) -> str:
-    """The config a probe's settings came from, as its command says (the probe's default:
-    the laptop tier's)."""
-    match = re.search(r"--config[= ](\S+)", command)
-    return match.group(1) if match else "configs/laptop.yaml"
-
-
 # A probe of the ladder's experiment trained this long, under a row name, is a ladder row
 # measured by `python -m bench run probe` (final FID only, one record per seed).
 LADDER_ROW = re.compile(r"^\d+[a-z]?_")
@@ -461,17 +455,19 @@ def probe_ladder_rows(probe_records: list[Record], images_seen: int) -> pd.DataF
                 "n_fid": int(g.n_fid.max()),
                 "images_seen": int(g.images_seen.max()),
                 "records": ", ".join(sorted(set(g.record))),
-                "member": _member(str(g.command.iloc[-1])),
+                "member": _option(
+                    str(g.command.iloc[-1]), "--member", "its experiment's first member"
+                ),
                 "overrides": str(g.overrides.iloc[-1]),
             }
         )
     return pd.DataFrame(out)
 
 
-def _member(command: str) -> str:
-    """The config member a probe started from (its --member), as its command says."""
-    match = re.search(r"--member[= ](\S+)", command)
-    return match.group(1) if match else "its experiment's first member"
+def _option(command: str, flag: str, default: str) -> str:
+    """The value of a probe's ``--flag`` as its command says, or the probe's default."""
+    match = re.search(rf"{flag}[= ](\S+)", command)
+    return match.group(1) if match else default
 
 
 def probe_rows_text(ladder: pd.DataFrame, rows: pd.DataFrame) -> str:
